@@ -1,0 +1,34 @@
+import { env, freeQuotaEnv, httpEnv, jwtEnv, redisEnv } from '@app/config';
+import { z } from 'zod';
+
+export const gatewayConfigSchema = z.object({
+  ...httpEnv,
+  ...redisEnv,
+  ...freeQuotaEnv,
+  ...jwtEnv,
+  PORT: env.port(3000, 'Port of the public gateway.'),
+  USERS_URL: env.url('http://127.0.0.1:3001', 'Base URL of the users service.'),
+  FREE_PROVIDER_URL: env.url('http://127.0.0.1:3002', 'Base URL of the free provider.'),
+  PAID_PROVIDER_URL: env.url('http://127.0.0.1:3003', 'Base URL of the paid provider.'),
+  PAID_PROVIDER_API_KEY: env.string('dev-paid-key', 'API key sent to the paid provider.'),
+  FREE_QUOTA_GUARD_MS: env.int(
+    100,
+    0,
+    60_000,
+    'Safety margin added to the modelled free window so clock skew never over-admits.',
+  ),
+  FREE_TIMEOUT_MS: env.int(5000, 50, 120_000, 'Timeout of one call to the free provider.'),
+  PAID_TIMEOUT_MS: env.int(10_000, 50, 120_000, 'Timeout of one call to the paid provider.'),
+  USER_RATE_LIMIT_PER_MIN: env.int(600, 1, 1_000_000, 'Requests one user may make per minute.'),
+  ALLOWED_ORIGINS: env.csv(
+    'Origins allowed to send cookie-authenticated unsafe requests (comma-separated; empty = same origin only).',
+  ),
+  GATEWAY_MODE: env.oneOf(
+    ['all', 'api', 'worker'],
+    'all',
+    'api: HTTP only; worker: job workers only (no public routes but /health); all: both.',
+  ),
+  JOBS_CONCURRENCY: env.int(8, 1, 1000, 'Async jobs one gateway process runs at once.'),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -1,0 +1,15 @@
+import { ConfigModule } from '@app/config';
+import { HealthModule } from '@app/http';
+import { RedisModule } from '@app/redis';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { GatewayConfig } from './gateway.config';
+
+@Module({})
+export class GatewayModule {
+  static register(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [ConfigModule.forRoot(config), HealthModule, RedisModule],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+export * from './domain-error';
+export { toProblem, problemType, PROBLEM_CONTENT_TYPE, type ProblemDocument } from './problem';
+export { ProblemFilter, sendProblem } from './problem.filter';
+export { createValidationPipe } from './validation';
+export { createLogger, NestPinoLogger } from './logger';
+export { addLogContext, requestIdFrom, REQUEST_ID_HEADER } from './request-context';
+export { Lifecycle } from './lifecycle';
+export { HealthModule, HealthRegistry, type HealthCheck, type HealthReport } from './health';
+export { createApp, runApp, type AppSpec, type HttpAppConfig, type CreatedApp } from './bootstrap';
+export { setupSwagger, type SwaggerSpec } from './swagger';

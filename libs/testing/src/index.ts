@@ -1,0 +1,3 @@
+export { freePort } from './ports';
+export { testRedisUrl, uniquePrefix, testRedis, deleteKeys } from './redis';
+export { startApp, stopAll, type AppName, type AppProcess, type StartOptions } from './app-process';
