@@ -26,8 +26,8 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform,
-  // These two dependencies ship only as ESM, which Jest cannot require on Node 20.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
+  // These dependencies ship only as ESM, which Jest cannot require on Node 20.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
 };
