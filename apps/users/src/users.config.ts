@@ -18,6 +18,24 @@ export const usersConfigSchema = z.object({
   ),
   ADMIN_EMAIL: env.optionalString('With ADMIN_PASSWORD: an admin (plan paid) created at startup.'),
   ADMIN_PASSWORD: env.optionalString('Password of ADMIN_EMAIL.'),
+  LOGIN_MAX_FAILURES_PER_EMAIL: env.int(
+    10,
+    1,
+    1_000_000,
+    'Failed logins one email may have per LOGIN_FAILURE_WINDOW_S before login answers 429.',
+  ),
+  LOGIN_MAX_FAILURES_PER_IP: env.int(
+    100,
+    1,
+    1_000_000,
+    'Failed logins one client address may have per LOGIN_FAILURE_WINDOW_S before 429.',
+  ),
+  LOGIN_FAILURE_WINDOW_S: env.int(
+    900,
+    1,
+    86_400,
+    'Window of the failed-login counters, opened by the first failure.',
+  ),
   COOKIE_SECURE: env.optionalBool(
     'Mark cookies Secure. Default: true when NODE_ENV=production, else false.',
   ),

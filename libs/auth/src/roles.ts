@@ -1,19 +1,21 @@
 import type { Role } from '@app/contracts';
 import { ForbiddenError, UnauthorizedError } from '@app/http';
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 
-/** Roles allowed to call a handler or controller; use after JwtAuthGuard with RolesGuard. */
-export const Roles = Reflector.createDecorator<Role[]>();
+const ROLES_KEY = 'spillway:roles';
 
-/** Refuses (403) a verified caller whose role is not listed by @Roles(...). */
+/** Roles allowed to call a handler or controller, e.g. `@Roles('admin')`; needs RolesGuard. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+/** Refuses (403) a verified caller whose role is not listed by @Roles(...). Runs after JwtAuthGuard. */
 @Injectable()
 export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride(Roles, [
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
