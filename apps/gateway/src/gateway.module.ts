@@ -2,6 +2,7 @@ import { ConfigModule } from '@app/config';
 import { HealthModule } from '@app/http';
 import { RedisModule } from '@app/redis';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
 import type { GatewayConfig } from './gateway.config';
 
 @Module({})
@@ -9,7 +10,7 @@ export class GatewayModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigModule.forRoot(config), HealthModule, RedisModule],
+      imports: [ConfigModule.forRoot(config), HealthModule, RedisModule, AuthProxyModule],
     };
   }
 }
