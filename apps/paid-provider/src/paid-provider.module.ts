@@ -1,14 +1,16 @@
 import { ConfigModule } from '@app/config';
 import { HealthModule } from '@app/http';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { JobsModule } from './jobs/jobs.module';
 import type { PaidProviderConfig } from './paid-provider.config';
+import { UsageModule } from './usage/usage.module';
 
 @Module({})
 export class PaidProviderModule {
   static register(config: PaidProviderConfig): DynamicModule {
     return {
       module: PaidProviderModule,
-      imports: [ConfigModule.forRoot(config), HealthModule],
+      imports: [ConfigModule.forRoot(config), HealthModule, UsageModule, JobsModule],
     };
   }
 }

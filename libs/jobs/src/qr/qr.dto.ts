@@ -67,3 +67,9 @@ export interface QrImage {
   contentType: QrContentType;
   bytes: Buffer;
 }
+
+/** OpenAPI `content` of a QR response, for `@ApiOkResponse({ content })` on both providers. */
+export const QR_IMAGE_CONTENT = {
+  [QR_CONTENT_TYPES.png]: { schema: { type: 'string', format: 'binary' } },
+  [QR_CONTENT_TYPES.svg]: { schema: { type: 'string', format: 'binary' } },
+};
