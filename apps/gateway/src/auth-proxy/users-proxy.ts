@@ -96,7 +96,7 @@ export class UsersProxy implements OnModuleDestroy {
     try {
       upstream = await this.pool.request({
         path: request.url,
-        method: request.method as 'GET',
+        method: request.method,
         headers: this.requestHeaders(request),
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
       });

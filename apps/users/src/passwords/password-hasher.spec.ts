@@ -38,7 +38,7 @@ describe('PasswordHasher', () => {
     await hasher.verifyNothing('warm-up');
     const wrong = await time(() => hasher.verify('wrong-guess', stored));
     const unknown = await time(() => hasher.verifyNothing('wrong-guess'));
-    expect(unknown / wrong).toBeGreaterThan(0.5);
-    expect(unknown / wrong).toBeLessThan(2);
+    expect(unknown / wrong).toBeGreaterThan(0.33);
+    expect(unknown / wrong).toBeLessThan(3);
   });
 });
