@@ -1,0 +1,13 @@
+import type { RedisKeyspace } from '@app/redis';
+
+/** Every Redis key of the free quota model; see docs/QUOTA.md. */
+export function quotaKeys(keys: RedisKeyspace) {
+  return {
+    window: keys.key('quota', 'window'),
+    blocked: keys.key('quota', 'blocked'),
+    circuit: keys.key('circuit', 'free'),
+    probe: keys.key('circuit', 'free', 'probe'),
+  };
+}
+
+export type QuotaKeys = ReturnType<typeof quotaKeys>;
