@@ -157,29 +157,44 @@ async function renderReadme(readme, apps) {
   return prettier.format(spliced, { ...options, filepath: README });
 }
 
-async function main() {
+/** Where two texts first differ, for a message a developer can act on. */
+function firstDifference(actual, expected) {
+  const a = actual.split('\n');
+  const e = expected.split('\n');
+  const line = a.findIndex((text, i) => text !== e[i]);
+  const at = line < 0 ? a.length : line;
+  return `line ${at + 1}: has ${JSON.stringify(a[at] ?? '')}, generated ${JSON.stringify(e[at] ?? '')}`;
+}
+
+/** Writes README.md and .env.example; with --check, only reports what is stale (exit 1). */
+async function main(check) {
   require('./build.cjs').buildIfStale();
   const apps = loadBuiltSchemas();
   const readme = fs.readFileSync(README, 'utf8');
-  const nextReadme = await renderReadme(readme, apps);
-  const nextEnv = renderEnvExample(apps);
-  const previousEnv = fs.existsSync(ENV_EXAMPLE) ? fs.readFileSync(ENV_EXAMPLE, 'utf8') : '';
-  const changed = [];
-  if (nextReadme !== readme) {
-    fs.writeFileSync(README, nextReadme);
-    changed.push('README.md');
+  const envExample = fs.existsSync(ENV_EXAMPLE) ? fs.readFileSync(ENV_EXAMPLE, 'utf8') : '';
+  const files = [
+    { path: README, actual: readme, expected: await renderReadme(readme, apps) },
+    { path: ENV_EXAMPLE, actual: envExample, expected: renderEnvExample(apps) },
+  ].filter((file) => file.actual !== file.expected);
+  for (const file of files) {
+    const name = path.relative(root, file.path);
+    if (check) console.log(`${name} is stale, ${firstDifference(file.actual, file.expected)}`);
+    else {
+      fs.writeFileSync(file.path, file.expected);
+      console.log(`updated ${name}`);
+    }
   }
-  if (nextEnv !== previousEnv) {
-    fs.writeFileSync(ENV_EXAMPLE, nextEnv);
-    changed.push('.env.example');
+  if (files.length === 0) console.log('config docs up to date');
+  else if (check) {
+    console.log('Run `npm run docs:config` and commit the result.');
+    process.exitCode = 1;
   }
-  console.log(changed.length > 0 ? `updated ${changed.join(' and ')}` : 'config docs up to date');
 }
 
 module.exports = { APPS, loadBuiltSchemas, renderTable, renderEnvExample, renderReadme };
 
 if (require.main === module) {
-  main().catch((error) => {
+  main(process.argv.includes('--check')).catch((error) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   });

@@ -23,7 +23,6 @@ export interface ConfigDocs {
   APPS: { name: string; exportName: string }[];
   renderTable(apps: AppSchema[]): string;
   renderEnvExample(apps: AppSchema[]): string;
-  renderReadme(readme: string, apps: AppSchema[]): Promise<string>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
