@@ -190,7 +190,7 @@ describe('free quota model at window edges (real Redis, exact clock)', () => {
   it.each([21, 22, 23, 24, 25, 26])(
     'never over-admits when granted requests get lost on the way (seed %i)',
     async (seed) => {
-      const { provider, best } = await replay(seed, {
+      const { provider } = await replay(seed, {
         requests: 300,
         meanGapMs: 60,
         maxDelay: GUARD_MS / 2,
