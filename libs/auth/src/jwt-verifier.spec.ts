@@ -113,7 +113,7 @@ describe('JwtVerifier', () => {
 
   it('refuses alg none', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', kid: KID }));
-    const valid = (await sign()).split('.')[1]!;
+    const valid = (await sign()).split('.')[1];
     expect(await reason(`${header}.${valid}.`)).toMatch(
       /^ERR_JOSE_ALG_NOT_ALLOWED|ERR_JWS_INVALID$/,
     );

@@ -66,8 +66,8 @@ describe('SigningKeyStore (real Redis)', () => {
     const pinned = [store({ JWT_PRIVATE_KEY: pem }), store({ JWT_PRIVATE_KEY: pem })];
     await Promise.all(pinned.map((replica) => replica.onModuleInit()));
     const [first, second] = await Promise.all(pinned.map((replica) => replica.signingKey()));
-    expect(first!.kid).toBe(second!.kid);
-    await expect(pinned[0]!.rotate()).rejects.toMatchObject({ status: 409 });
+    expect(first.kid).toBe(second.kid);
+    await expect(pinned[0].rotate()).rejects.toMatchObject({ status: 409 });
   });
 
   it('stops at startup on a key that is not an ES256 PEM', async () => {
