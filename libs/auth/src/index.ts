@@ -1,4 +1,10 @@
-export { AuthModule, remoteJwtVerifier, JWKS_PATH, type AuthConfig } from './auth.module';
+export {
+  AuthModule,
+  remoteJwks,
+  remoteJwtVerifier,
+  JWKS_PATH,
+  type AuthConfig,
+} from './auth.module';
 export { JwtAuthGuard, type CsrfConfig } from './jwt-auth.guard';
 export { JwtVerifier, TokenRejectedError, type JwtVerifierOptions } from './jwt-verifier';
 export { CurrentUser } from './current-user.decorator';

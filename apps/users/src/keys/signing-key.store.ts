@@ -3,6 +3,7 @@ import { ConflictError } from '@app/http';
 import { REDIS, RedisKeyspace } from '@app/redis';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   calculateJwkThumbprint,
   errors,
@@ -92,6 +93,7 @@ export class SigningKeyStore implements OnModuleInit {
   private shared?: { json: string; key: SigningKey };
   private verificationKeys = new Map<string, CryptoKey>();
   private lastReload = 0;
+  private reloading?: Promise<void>;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -146,22 +148,31 @@ export class SigningKeyStore implements OnModuleInit {
     return keys;
   }
 
-  /** Key lookup by kid for local verification; an unknown kid reloads at most once a second. */
+  /**
+   * Key lookup by kid for local verification. An unknown kid reloads the set from Redis at
+   * most once per cooldown; lookups during the cooldown wait for that one reload.
+   */
   async verificationKey(header: JWTHeaderParameters): Promise<CryptoKey> {
     const kid = header.kid;
     if (header.alg !== ACCESS_TOKEN_ALG || !kid) throw new errors.JWKSNoMatchingKey();
-    let key = this.verificationKeys.get(kid);
-    if (!key && Date.now() - this.lastReload >= RELOAD_COOLDOWN_MS) {
+    if (!this.verificationKeys.has(kid)) await this.reloadVerificationKeys();
+    const key = this.verificationKeys.get(kid);
+    if (!key) throw new errors.JWKSNoMatchingKey();
+    return key;
+  }
+
+  private reloadVerificationKeys(): Promise<void> {
+    this.reloading ??= (async () => {
+      const wait = this.lastReload + RELOAD_COOLDOWN_MS - Date.now();
+      if (wait > 0) await sleep(wait);
       this.lastReload = Date.now();
       const next = new Map<string, CryptoKey>();
       for (const jwk of await this.publicKeys()) {
         next.set(jwk.kid!, (await importJWK(jwk, ACCESS_TOKEN_ALG)) as CryptoKey);
       }
       this.verificationKeys = next;
-      key = next.get(kid);
-    }
-    if (!key) throw new errors.JWKSNoMatchingKey();
-    return key;
+    })().finally(() => (this.reloading = undefined));
+    return this.reloading;
   }
 
   /** Generates a new active key; the previous public key stays published until its tokens expire. */
