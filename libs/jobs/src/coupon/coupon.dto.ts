@@ -22,7 +22,13 @@ export class CouponJobDto {
   })
   campaign!: string;
 
-  @ApiProperty({ minimum: 1, maximum: COUPON_MAX_COUNT, default: 1, required: false })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: COUPON_MAX_COUNT,
+    default: 1,
+    required: false,
+  })
   @IsInt()
   @Min(1)
   @Max(COUPON_MAX_COUNT)

@@ -27,7 +27,7 @@ export class MessageAnalysis {
 
   @ApiProperty({
     description: 'Lower-case hex SHA-256 of the UTF-8 text exactly as sent.',
-    example: '4d7f1f0c2b1e9a1f3a6c8b5e0d2f7a9c1b3e5d7f9a0c2e4b6d8f0a1c3e5b7d9f',
+    example: '9247ffaac0c76c05262fba5533d1a2f652a938c112f69cd61ccdfdfbcc628b89',
   })
   sha256!: string;
 

@@ -29,6 +29,7 @@ export class QrJobDto {
   format: QrFormat = 'png';
 
   @ApiProperty({
+    type: 'integer',
     description: 'Width and height of the image in pixels (quiet zone included).',
     minimum: QR_MIN_SIZE,
     maximum: QR_MAX_SIZE,
@@ -50,6 +51,7 @@ export class QrJobDto {
   ecLevel: QrEcLevel = 'M';
 
   @ApiProperty({
+    type: 'integer',
     description: 'Quiet zone around the code, in modules.',
     minimum: 0,
     maximum: QR_MAX_MARGIN,
