@@ -1,8 +1,10 @@
+import { AuthModule } from '@app/auth';
 import { ConfigModule } from '@app/config';
 import { HealthModule } from '@app/http';
 import { RedisModule } from '@app/redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
+import { RoutingModule } from './routing/routing.module';
 import type { GatewayConfig } from './gateway.config';
 
 @Module({})
@@ -10,7 +12,14 @@ export class GatewayModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigModule.forRoot(config), HealthModule, RedisModule, AuthProxyModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        HealthModule,
+        RedisModule,
+        AuthModule,
+        // Worker-only replicas serve nothing public but /health.
+        ...(config.GATEWAY_MODE === 'worker' ? [] : [AuthProxyModule, RoutingModule]),
+      ],
     };
   }
 }

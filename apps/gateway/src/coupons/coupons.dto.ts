@@ -1,0 +1,85 @@
+import { CAMPAIGN_MAX_LENGTH, CAMPAIGN_SLUG_PATTERN, COUPON_MAX_COUNT } from '@app/jobs';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { CouponRecord } from './coupon-store';
+
+export class IssueCouponsDto {
+  @ApiProperty({ example: 'spring-sale', description: 'Campaign slug: a-z, 0-9 and hyphens.' })
+  @IsString()
+  @MaxLength(CAMPAIGN_MAX_LENGTH)
+  @Matches(CAMPAIGN_SLUG_PATTERN, { message: 'campaign must be a slug (a-z, 0-9, hyphens)' })
+  campaign!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: COUPON_MAX_COUNT, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(COUPON_MAX_COUNT)
+  count: number = 1;
+
+  @ApiPropertyOptional({ default: false, description: 'Add a PNG data URL of a QR code per code.' })
+  @IsOptional()
+  @IsBoolean()
+  qr: boolean = false;
+}
+
+export class IssuedCouponDto {
+  @ApiProperty({ example: 'SPRING-SALE-7F3K-2QXM-9ABD-R' })
+  code!: string;
+
+  @ApiProperty({ example: 'spring-sale' })
+  campaign!: string;
+
+  @ApiPropertyOptional({ description: 'data:image/png;base64,... when qr was requested' })
+  qr?: string;
+}
+
+export class CouponBatchResponseDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ enum: ['coupon'] })
+  kind!: 'coupon';
+
+  @ApiProperty({ enum: ['free', 'paid'] })
+  provider!: 'free' | 'paid';
+
+  @ApiProperty({ type: [IssuedCouponDto] })
+  coupons!: IssuedCouponDto[];
+}
+
+export class CouponStateDto {
+  @ApiProperty()
+  code!: string;
+
+  @ApiProperty()
+  campaign!: string;
+
+  @ApiProperty({ enum: ['issued', 'redeemed'] })
+  status!: 'issued' | 'redeemed';
+
+  @ApiProperty({ description: 'Epoch ms' })
+  issuedAt!: number;
+
+  @ApiProperty({ nullable: true, type: Number })
+  redeemedAt!: number | null;
+
+  static from(record: CouponRecord): CouponStateDto {
+    return {
+      code: record.code,
+      campaign: record.campaign,
+      status: record.redeemedAt === null ? 'issued' : 'redeemed',
+      issuedAt: record.issuedAt,
+      redeemedAt: record.redeemedAt,
+    };
+  }
+}
