@@ -1,5 +1,16 @@
 import { env, httpEnv, jwtEnv, redisEnv } from '@app/config';
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+
+function isEs256Pkcs8Pem(pem: string): boolean {
+  if (!pem.includes('-----BEGIN PRIVATE KEY-----')) return false;
+  try {
+    const key = createPrivateKey(pem);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
 
 export const usersConfigSchema = z.object({
   ...httpEnv,
@@ -13,9 +24,16 @@ export const usersConfigSchema = z.object({
     31_536_000,
     'Lifetime of a refresh token family in seconds.',
   ),
-  JWT_PRIVATE_KEY: env.optionalString(
-    'PEM (PKCS#8) ES256 signing key. When absent one key is generated and shared through Redis.',
-  ),
+  JWT_PRIVATE_KEY: env
+    .optionalString('')
+    // Container env files often carry the PEM on one line with literal \n.
+    .transform((pem) => pem?.replace(/\\n/g, '\n'))
+    .refine((pem) => pem === undefined || isEs256Pkcs8Pem(pem), {
+      error: 'must be a PEM (PKCS#8) P-256 private key for ES256',
+    })
+    .describe(
+      'PEM (PKCS#8) ES256 signing key. When absent one key is generated and shared through Redis.',
+    ),
   ADMIN_EMAIL: env.optionalString('With ADMIN_PASSWORD: an admin (plan paid) created at startup.'),
   ADMIN_PASSWORD: env.optionalString('Password of ADMIN_EMAIL.'),
   LOGIN_MAX_FAILURES_PER_EMAIL: env.int(

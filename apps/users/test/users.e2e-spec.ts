@@ -7,7 +7,16 @@ import {
   type AppProcess,
 } from '@app/testing';
 import type { Redis } from 'ioredis';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+} from 'jose';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
 interface TokenBody {
   accessToken: string;
@@ -417,5 +426,74 @@ describe('users service (real processes, real Redis)', () => {
       const leaked = lines.find((line) => line.includes(secret));
       expect(leaked).toBeUndefined();
     }
+  });
+});
+
+describe('users with JWT_PRIVATE_KEY (real process)', () => {
+  const prefix = uniquePrefix('users-pinned');
+  let redis: Redis;
+  let users: AppProcess;
+  let kid: string;
+  let pem: string;
+
+  beforeAll(async () => {
+    redis = testRedis();
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    pem = await exportPKCS8(privateKey);
+    kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+    // One line with literal \n, as container env files carry it.
+    users = await startApp('users', {
+      env: { REDIS_KEY_PREFIX: prefix, JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') },
+    });
+  });
+
+  afterAll(async () => {
+    await stopAll([users]);
+    await deleteKeys(redis, prefix);
+    await redis.quit();
+  });
+
+  it('signs with the configured key, publishes it, and logs the user id of /auth/me', async () => {
+    const jwks = (await call(users, 'GET', '/.well-known/jwks.json')).body as {
+      keys: Array<{ kid: string }>;
+    };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([kid]);
+    const credentials = {
+      email: `pinned-${Date.now()}@example.com`,
+      password: 'pinned-password-1',
+    };
+    const { body: user } = await call(users, 'POST', '/auth/register', { body: credentials });
+    const login = await call(users, 'POST', '/auth/login', { body: credentials });
+    const token = (login.body as unknown as TokenBody).accessToken;
+    expect(decodeProtectedHeader(token).kid).toBe(kid);
+    const me = await call(users, 'GET', '/auth/me', {
+      token,
+      headers: { 'x-request-id': 'pinned-me-1' },
+    });
+    expect(me.res.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = users.lines.find((l) => l.includes('"reqId":"pinned-me-1"'));
+    expect(JSON.parse(line!)).toMatchObject({
+      path: '/auth/me',
+      status: 200,
+      userId: (user as { id: string }).id,
+    });
+    expect(users.lines.some((l) => l.includes(pem.split('\n')[1]))).toBe(false);
+  });
+
+  it('stops with one line naming JWT_PRIVATE_KEY when it is not an ES256 key', () => {
+    const result = spawnSync(
+      process.execPath,
+      [resolve(__dirname, '../../../dist/apps/users/src/main.js')],
+      {
+        env: { PATH: process.env.PATH, JWT_PRIVATE_KEY: 'not-a-key' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'Invalid environment: JWT_PRIVATE_KEY must be a PEM (PKCS#8) P-256 private key for ES256 (got "not-a-key")',
+    ]);
   });
 });

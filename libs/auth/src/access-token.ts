@@ -40,11 +40,8 @@ export function readCookie(header: string | undefined, name: string): string | u
 
 /** The access token of a request: `Authorization: Bearer` first, else the access_token cookie. */
 export function presentedToken(request: FastifyRequest): PresentedToken | undefined {
-  const authorization = request.headers.authorization;
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1] ? { token: match[1], source: 'bearer' } : undefined;
-  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer) return { token: bearer, source: 'bearer' };
   const token = readCookie(request.headers.cookie, ACCESS_TOKEN_COOKIE);
   return token ? { token, source: 'cookie' } : undefined;
 }

@@ -103,6 +103,10 @@ export class JwtVerifier {
 function rejection(error: unknown): TokenRejectedError {
   if (error instanceof TokenRejectedError) return error;
   if (error instanceof errors.JWKSTimeout) return new TokenRejectedError('keys-timeout', true);
+  // The base class is only thrown for a JWKS answer that is not 200: users is unwell.
+  if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') {
+    return new TokenRejectedError('keys-unavailable', true);
+  }
   if (error instanceof errors.JOSEError) return new TokenRejectedError(error.code);
   // fetch failures of the remote JWKS surface as plain errors: the users service is down.
   return new TokenRejectedError('keys-unreachable', true);

@@ -70,9 +70,19 @@ describe('SigningKeyStore (real Redis)', () => {
     await expect(pinned[0].rotate()).rejects.toMatchObject({ status: 409 });
   });
 
-  it('stops at startup on a key that is not an ES256 PEM', async () => {
-    await expect(store({ JWT_PRIVATE_KEY: 'not a pem' }).onModuleInit()).rejects.toThrow(
-      'JWT_PRIVATE_KEY must be a PEM (PKCS#8) P-256 private key for ES256',
-    );
+  it('refuses a JWT_PRIVATE_KEY that is not an ES256 PKCS#8 PEM, naming the variable', async () => {
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    for (const value of ['not a pem', await exportPKCS8(rsa.privateKey)]) {
+      expect(() => parseConfig(usersConfigSchema, { JWT_PRIVATE_KEY: value })).toThrow(
+        'Invalid environment: JWT_PRIVATE_KEY must be a PEM (PKCS#8) P-256 private key for ES256',
+      );
+    }
+  });
+
+  it('accepts a PEM whose line breaks are written as \\n', async () => {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const oneLine = (await exportPKCS8(privateKey)).replace(/\n/g, '\\n');
+    const config = parseConfig(usersConfigSchema, { JWT_PRIVATE_KEY: oneLine });
+    expect(config.JWT_PRIVATE_KEY).toContain('-----BEGIN PRIVATE KEY-----\n');
   });
 });

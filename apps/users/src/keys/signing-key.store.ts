@@ -216,7 +216,7 @@ export class SigningKeyStore implements OnModuleInit {
   private async importPinned(pem: string): Promise<SigningKey> {
     let privateKey: CryptoKey;
     try {
-      privateKey = await importPKCS8(pem.replace(/\\n/g, '\n'), ACCESS_TOKEN_ALG, {
+      privateKey = await importPKCS8(pem, ACCESS_TOKEN_ALG, {
         extractable: true,
       });
     } catch {
