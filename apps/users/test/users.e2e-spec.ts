@@ -348,14 +348,13 @@ describe('users service (real processes, real Redis)', () => {
         (await call(users, 'PATCH', path, { token: admin.accessToken, body: { plan: 'gold' } })).res
           .status,
       ).toBe(400);
-      expect(
-        (
-          await call(users, 'PATCH', '/users/no-such-user', {
-            token: admin.accessToken,
-            body: { plan: 'paid' },
-          })
-        ).res.status,
-      ).toBe(404);
+      for (const id of ['00000000-0000-4000-8000-000000000000', `by-email:${ADMIN.email}`]) {
+        const missing = await call(users, 'PATCH', `/users/${encodeURIComponent(id)}`, {
+          token: admin.accessToken,
+          body: { plan: 'paid' },
+        });
+        expect(missing.res.status).toBe(404);
+      }
     });
   });
 

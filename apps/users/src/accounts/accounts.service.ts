@@ -5,6 +5,8 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { toAuthenticatedUser } from './account';
 import { AccountsRepository } from './accounts.repository';
 
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 @Injectable()
 export class AccountsService {
   constructor(
@@ -44,7 +46,10 @@ export class AccountsService {
   }
 
   async setPlan(id: string, plan: Plan): Promise<AuthenticatedUser> {
-    if (!(await this.accounts.update(id, { plan }))) throw new NotFoundError(`No user ${id}.`);
+    // Ids are UUIDs; anything else cannot name an account (nor another key under users:).
+    if (!ACCOUNT_ID.test(id) || !(await this.accounts.update(id, { plan }))) {
+      throw new NotFoundError(`No user ${id}.`);
+    }
     return this.get(id);
   }
 
