@@ -53,6 +53,34 @@ export const gatewayConfigSchema = z.object({
     'api: HTTP only; worker: job workers only (no public routes but /health); all: both.',
   ),
   JOBS_CONCURRENCY: env.int(8, 1, 1000, 'Async jobs one gateway process runs at once.'),
+  JOBS_SYNC_SHARE_PERCENT: env.int(
+    20,
+    0,
+    100,
+    'Share of each free window that async jobs and stock refills leave to live (sync) requests.',
+  ),
+  JOBS_LOCK_MS: env.int(
+    10_000,
+    1000,
+    600_000,
+    'A job whose worker stops renewing its lock this long (a crashed worker) is run again.',
+  ),
+  JOBS_CALLBACK_SECRET: env.string(
+    'dev-callback-secret',
+    'HMAC-SHA256 key that signs job callbacks (X-Spillway-Signature). Set it in production.',
+  ),
+  JOBS_RESULT_TTL_S: env.int(
+    604_800,
+    60,
+    31_536_000,
+    'How long a finished async job and its result stay readable.',
+  ),
+  EVENTS_MAX_LEN: env.int(
+    100_000,
+    1000,
+    100_000_000,
+    'Approximate length the lifecycle event stream is trimmed to.',
+  ),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

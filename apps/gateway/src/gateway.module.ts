@@ -1,9 +1,12 @@
 import { AuthModule } from '@app/auth';
 import { ConfigModule } from '@app/config';
 import { HealthModule } from '@app/http';
+import { MetricsModule } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
+import { EventsModule } from './events/events.module';
+import { JobApiModule } from './job-api.module';
 import { RoutingModule } from './routing/routing.module';
 import type { GatewayConfig } from './gateway.config';
 
@@ -15,10 +18,13 @@ export class GatewayModule {
       imports: [
         ConfigModule.forRoot(config),
         HealthModule,
+        MetricsModule,
         RedisModule,
         AuthModule,
+        RoutingModule,
+        EventsModule,
         // Worker-only replicas serve nothing public but /health.
-        ...(config.GATEWAY_MODE === 'worker' ? [] : [AuthProxyModule, RoutingModule]),
+        ...(config.GATEWAY_MODE === 'worker' ? [] : [AuthProxyModule, JobApiModule]),
       ],
     };
   }

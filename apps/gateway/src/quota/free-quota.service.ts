@@ -12,6 +12,8 @@ import {
   SYNC_SCRIPT,
 } from './quota-scripts';
 
+export type ReservationMode = 'sync' | 'background';
+
 export type DenialReason = 'exhausted' | 'blocked' | 'circuit-open';
 
 export type QuotaDecision =
@@ -89,14 +91,24 @@ export class FreeQuotaService {
     return this.config.FREE_QUOTA_LIMIT;
   }
 
-  async reserve(): Promise<QuotaDecision> {
+  /** Slots per window background work may take; at least one, so it always progresses. */
+  get backgroundLimit(): number {
+    const kept = Math.ceil((this.limit * this.config.JOBS_SYNC_SHARE_PERCENT) / 100);
+    return Math.max(1, this.limit - kept);
+  }
+
+  /**
+   * Reserves a free slot. Background work (async jobs, stock refills) may only use the part
+   * of a window that JOBS_SYNC_SHARE_PERCENT leaves, so live requests are never starved.
+   */
+  async reserve(mode: ReservationMode = 'sync'): Promise<QuotaDecision> {
     const { window, blocked, circuit, probe } = this.keys;
     const reply = await this.commands.spillwayReserve(
       window,
       blocked,
       circuit,
       probe,
-      this.config.FREE_QUOTA_LIMIT,
+      mode === 'sync' ? this.config.FREE_QUOTA_LIMIT : this.backgroundLimit,
       this.config.FREE_QUOTA_WINDOW_MS,
       this.config.FREE_QUOTA_GUARD_MS,
       this.config.FREE_CIRCUIT_PROBE_INTERVAL_MS,

@@ -1,5 +1,5 @@
 import { APP_CONFIG } from '@app/config';
-import type { AuthenticatedUser, ProviderName } from '@app/contracts';
+import type { AuthenticatedUser, JobOrigin, ProviderName } from '@app/contracts';
 import { COST_HEADER, RATE_LIMIT_HEADERS } from '@app/jobs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,10 +11,15 @@ import type {
   ProviderOutcome,
   ProviderSuccess,
 } from '../providers/provider-outcome';
-import { FreeQuotaService, type QuotaDecision } from '../quota/free-quota.service';
+import {
+  FreeQuotaService,
+  type QuotaDecision,
+  type ReservationMode,
+} from '../quota/free-quota.service';
 import { RetryBudget } from './retry-budget';
 import { RouteEvents, type RouteReason } from './route-events';
 import {
+  NoIdleFreeCapacityError,
   FreeQuotaExhaustedError,
   FreeUnavailableError,
   PaidUnavailableError,
@@ -24,9 +29,16 @@ import {
 
 export interface RouteContext {
   user: AuthenticatedUser;
+  /** Names the job in events; sync requests use their request id. */
+  jobId: string;
+  origin: JobOrigin;
   requestId?: string;
   /** From `Prefer: wait=N`: how long the caller would rather wait for free than pay. */
   waitMs?: number;
+  /** Background work uses only the share of a window live traffic does not need. */
+  mode?: ReservationMode;
+  /** Stock refills: free or nothing, never paid. */
+  freeOnly?: boolean;
 }
 
 export interface RoutedJob {
@@ -75,7 +87,7 @@ export class JobRouter {
     const deadline = Date.now() + (context.waitMs ?? 0);
     let freeAttempts = 0;
     for (;;) {
-      const decision = await this.reserve();
+      const decision = await this.reserve(context.mode ?? 'sync');
       if (decision === 'redis-down')
         return this.fallback(request, context, 'redis-unavailable', 1000);
       if (!decision.granted) {
@@ -122,9 +134,9 @@ export class JobRouter {
     }
   }
 
-  private async reserve(): Promise<QuotaDecision | 'redis-down'> {
+  private async reserve(mode: ReservationMode): Promise<QuotaDecision | 'redis-down'> {
     try {
-      return await this.quota.reserve();
+      return await this.quota.reserve(mode);
     } catch (error) {
       this.warn('reserve', error);
       return 'redis-down';
@@ -159,6 +171,7 @@ export class JobRouter {
     reason: RouteReason,
     retryAfterMs: number,
   ): Promise<RoutedJob> {
+    if (context.freeOnly) throw new NoIdleFreeCapacityError(reason, retryAfterMs);
     if (context.user.plan !== 'paid') {
       this.record(request, context, null, 'refused', reason, 0, 0);
       if (reason === 'redis-unavailable') throw new QuotaStoreUnavailableError();
@@ -239,6 +252,8 @@ export class JobRouter {
       userId: context.user.id,
       plan: context.user.plan,
       requestId: context.requestId,
+      jobId: context.jobId,
+      origin: context.origin,
       failure: failure?.kind,
     });
   }

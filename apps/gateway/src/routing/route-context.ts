@@ -17,7 +17,13 @@ export function preferredWaitMs(request: FastifyRequest): number | undefined {
 }
 
 export function routeContext(request: FastifyRequest, user: AuthenticatedUser): RouteContext {
-  return { user, requestId: request.id, waitMs: preferredWaitMs(request) };
+  return {
+    user,
+    jobId: request.id,
+    origin: 'sync',
+    requestId: request.id,
+    waitMs: preferredWaitMs(request),
+  };
 }
 
 /** Every job response says who served it, and the log line says why. */

@@ -1,4 +1,4 @@
-import type { JobKind, Plan, ProviderName } from '@app/contracts';
+import type { JobKind, JobOrigin, Plan, ProviderName } from '@app/contracts';
 import { Injectable } from '@nestjs/common';
 
 /** Why a job went where it went; names are part of the stats and metrics vocabulary. */
@@ -24,6 +24,9 @@ export interface RouteRecord {
   userId: string;
   plan: Plan;
   requestId?: string;
+  /** The job this call was for (sync requests get an id per request). */
+  jobId: string;
+  origin: JobOrigin;
   /** Set when a provider call failed: what went wrong. */
   failure?: string;
 }

@@ -66,3 +66,13 @@ export class UpstreamClientError extends DomainError {
     });
   }
 }
+
+/** Free-only work (stock refills) found no idle free capacity; the caller tries later. */
+export class NoIdleFreeCapacityError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`no idle free capacity (${reason})`);
+  }
+}

@@ -1,36 +1,15 @@
-import { APP_CONFIG } from '@app/config';
 import { JobsModule } from '@app/jobs';
-import { REDIS, RedisKeyspace } from '@app/redis';
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
 import { CouponStore } from '../coupons/coupon-store';
-import { CouponsController } from '../coupons/coupons.controller';
 import { CouponsService } from '../coupons/coupons.service';
-import type { GatewayConfig } from '../gateway.config';
-import { MessagesController } from '../messages/messages.controller';
 import { FreeProviderClient, PaidProviderClient } from '../providers/provider-clients';
-import { QrController } from '../qr/qr.controller';
 import { FreeQuotaService } from '../quota/free-quota.service';
-import { QuotaController } from '../quota/quota.controller';
-import { RedisThrottlerStorage } from '../rate-limit/redis-throttler-storage';
-import { UserRateLimitGuard } from '../rate-limit/user-rate-limit.guard';
 import { JobRouter } from './job-router.service';
 import { RouteEvents } from './route-events';
 
-/** The synchronous job API: quota, routing, providers and the endpoints on top. */
+/** Quota, provider clients and the router: used by the HTTP API and the job workers alike. */
 @Module({
-  imports: [
-    JobsModule,
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG, REDIS, RedisKeyspace],
-      useFactory: (config: GatewayConfig, redis: Redis, keys: RedisKeyspace) => ({
-        throttlers: [{ name: 'default', ttl: 60_000, limit: config.USER_RATE_LIMIT_PER_MIN }],
-        storage: new RedisThrottlerStorage(redis, keys),
-      }),
-    }),
-  ],
-  controllers: [MessagesController, CouponsController, QrController, QuotaController],
+  imports: [JobsModule],
   providers: [
     FreeQuotaService,
     FreeProviderClient,
@@ -39,8 +18,7 @@ import { RouteEvents } from './route-events';
     RouteEvents,
     CouponStore,
     CouponsService,
-    UserRateLimitGuard,
   ],
-  exports: [FreeQuotaService, JobRouter, RouteEvents, CouponStore],
+  exports: [FreeQuotaService, JobRouter, RouteEvents, CouponStore, CouponsService],
 })
 export class RoutingModule {}
