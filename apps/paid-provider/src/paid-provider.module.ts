@@ -1,5 +1,6 @@
 import { ConfigModule } from '@app/config';
 import { HealthModule } from '@app/http';
+import { MetricsModule } from '@app/metrics';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { JobsModule } from './jobs/jobs.module';
 import type { PaidProviderConfig } from './paid-provider.config';
@@ -10,7 +11,7 @@ export class PaidProviderModule {
   static register(config: PaidProviderConfig): DynamicModule {
     return {
       module: PaidProviderModule,
-      imports: [ConfigModule.forRoot(config), HealthModule, UsageModule, JobsModule],
+      imports: [ConfigModule.forRoot(config), HealthModule, MetricsModule, UsageModule, JobsModule],
     };
   }
 }
