@@ -56,7 +56,7 @@ export class EventsPublisher implements OnModuleInit, OnApplicationShutdown {
 
   /** Queues an event; `type`-specific fields come from the caller. */
   publish(event: NewSpillwayEvent): void {
-    this.buffer.push({ version: EVENT_VERSION, at: Date.now(), ...event } as SpillwayEvent);
+    this.buffer.push({ version: EVENT_VERSION, at: Date.now(), ...event });
     if (this.buffer.length > MAX_BUFFER) {
       this.dropped += this.buffer.length - MAX_BUFFER;
       this.buffer = this.buffer.slice(-MAX_BUFFER);
