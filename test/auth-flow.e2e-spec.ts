@@ -150,6 +150,12 @@ describe('auth through the gateway (real gateway and users processes)', () => {
     expect(after.res.status).toBe(401);
     expect(after.res.headers.get('content-type')).toContain('application/problem+json');
     expect(after.body).toMatchObject({ type: 'urn:spillway:problem:unauthorized', status: 401 });
+    // The last access token, kept by a client that ignores cookies, is revoked as well.
+    const lastAccess = (refreshed.body as { accessToken: string }).accessToken;
+    const bearer = await send(new CookieJar(), 'GET', '/auth/me', {
+      headers: { authorization: `Bearer ${lastAccess}` },
+    });
+    expect(bearer.res.status).toBe(401);
 
     for (const value of jar.seen) secrets.add(value);
   });

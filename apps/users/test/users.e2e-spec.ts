@@ -305,6 +305,31 @@ describe('users service (real processes, real Redis)', () => {
       });
       expect(after.res.status).toBe(401);
     });
+
+    it('logout also revokes the access token presented, on every replica', async () => {
+      const account = await register();
+      const { accessToken, cookies } = await login(users, account);
+      const other = await login(users, account);
+      expect((await call(replica, 'GET', '/auth/me', { token: accessToken })).res.status).toBe(200);
+      const out = await call(users, 'POST', '/auth/logout', {
+        cookie: `access_token=${accessToken}; refresh_token=${cookieValue(cookies, 'refresh_token')}`,
+      });
+      expect(out.res.status).toBe(204);
+      for (const app of [users, replica]) {
+        const me = await call(app, 'GET', '/auth/me', { token: accessToken });
+        expect(me.res.status).toBe(401);
+      }
+      // Another session of the same user is untouched.
+      expect((await call(users, 'GET', '/auth/me', { token: other.accessToken })).res.status).toBe(
+        200,
+      );
+      // Logging out with only a Bearer token works too.
+      const bearerOut = await call(users, 'POST', '/auth/logout', { token: other.accessToken });
+      expect(bearerOut.res.status).toBe(204);
+      expect((await call(users, 'GET', '/auth/me', { token: other.accessToken })).res.status).toBe(
+        401,
+      );
+    });
   });
 
   describe('admin', () => {

@@ -6,7 +6,12 @@ export {
   type AuthConfig,
 } from './auth.module';
 export { JwtAuthGuard, type CsrfConfig } from './jwt-auth.guard';
-export { JwtVerifier, TokenRejectedError, type JwtVerifierOptions } from './jwt-verifier';
+export {
+  JwtVerifier,
+  TokenRejectedError,
+  type JwtVerifierOptions,
+  type VerifiedAccessToken,
+} from './jwt-verifier';
 export { CurrentUser } from './current-user.decorator';
 export { Roles, RolesGuard } from './roles';
 export { isForeignUnsafeRequest, ownOrigin } from './csrf';

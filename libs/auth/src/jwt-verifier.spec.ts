@@ -197,4 +197,23 @@ describe('JwtVerifier', () => {
     for (let i = 0; i < 5; i += 1) await verifier.verify(await sign({ ...claims, n: i }));
     expect(verifier.cachedCount).toBeLessThanOrEqual(3);
   });
+
+  it('asks isRevoked on every use, cached or not, and maps its failure to keys-unavailable', async () => {
+    const revoked = new Set<string>();
+    let fail = false;
+    verifier = new JwtVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: createLocalJWKSet(jwks),
+      isRevoked: ({ jti }) =>
+        fail ? Promise.reject(new Error('redis down')) : Promise.resolve(revoked.has(jti)),
+    });
+    const token = await sign();
+    await expect(verifier.verifyToken(token)).resolves.toMatchObject({ jti: 'jti-1' });
+    revoked.add('jti-1');
+    expect(await reason(token)).toBe('revoked');
+    fail = true;
+    const error = (await verifier.verify(token).catch((e: unknown) => e)) as TokenRejectedError;
+    expect(error.keysUnavailable).toBe(true);
+  });
 });

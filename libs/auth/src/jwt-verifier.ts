@@ -9,6 +9,18 @@ export interface JwtVerifierOptions {
   keys: JWTVerifyGetKey;
   /** Verified tokens remembered until they expire; the oldest go first when full. */
   cacheSize?: number;
+  /**
+   * Asked on every use, cached or not, when given: the issuer can refuse tokens it revoked
+   * (logged out) before they expire. The gateway leaves it out and stays stateless.
+   */
+  isRevoked?: (token: VerifiedAccessToken) => Promise<boolean>;
+}
+
+/** A token that passed verification: its user and the claims revocation needs. */
+export interface VerifiedAccessToken {
+  user: AuthenticatedUser;
+  jti: string;
+  expiresAtMs: number;
 }
 
 /** Why a token was refused; the caller maps it to 401 (invalid) or 503 (keys unreachable). */
@@ -22,11 +34,6 @@ export class TokenRejectedError extends Error {
   }
 }
 
-interface CachedVerification {
-  user: AuthenticatedUser;
-  expiresAtMs: number;
-}
-
 const DEFAULT_CACHE_SIZE = 10_000;
 const REQUIRED_CLAIMS = ['sub', 'email', 'plan', 'role', 'iat', 'exp', 'jti'];
 
@@ -38,12 +45,12 @@ function isRole(value: unknown): value is Role {
   return ROLES.includes(value as Role);
 }
 
-function toUser(payload: JWTPayload): AuthenticatedUser {
-  const { sub, email, plan, role } = payload;
+function toVerified(payload: JWTPayload): VerifiedAccessToken {
+  const { sub, email, plan, role, jti, exp } = payload;
   if (typeof sub !== 'string' || typeof email !== 'string' || !isPlan(plan) || !isRole(role)) {
     throw new TokenRejectedError('claims');
   }
-  return { id: sub, email, plan, role };
+  return { user: { id: sub, email, plan, role }, jti: jti ?? '', expiresAtMs: (exp ?? 0) * 1000 };
 }
 
 /**
@@ -52,7 +59,7 @@ function toUser(payload: JWTPayload): AuthenticatedUser {
  * never cap a gateway's throughput.
  */
 export class JwtVerifier {
-  private readonly cache = new Map<string, CachedVerification>();
+  private readonly cache = new Map<string, VerifiedAccessToken>();
   private readonly cacheSize: number;
 
   constructor(private readonly options: JwtVerifierOptions) {
@@ -60,26 +67,47 @@ export class JwtVerifier {
   }
 
   async verify(token: string, nowMs = Date.now()): Promise<AuthenticatedUser> {
-    const cached = this.cache.get(token);
-    if (cached) {
-      if (cached.expiresAtMs > nowMs) return cached.user;
+    return (await this.verifyToken(token, nowMs)).user;
+  }
+
+  /** Like verify(), with the token's jti and expiry. */
+  async verifyToken(token: string, nowMs = Date.now()): Promise<VerifiedAccessToken> {
+    let verified = this.cache.get(token);
+    if (verified && verified.expiresAtMs <= nowMs) {
       this.cache.delete(token);
+      verified = undefined;
     }
-    let payload: JWTPayload;
+    if (!verified) {
+      verified = await this.verifySignature(token, nowMs);
+      this.remember(token, verified);
+    }
+    if (this.options.isRevoked && (await this.checkRevoked(verified))) {
+      throw new TokenRejectedError('revoked');
+    }
+    return verified;
+  }
+
+  private async checkRevoked(verified: VerifiedAccessToken): Promise<boolean> {
     try {
-      ({ payload } = await jwtVerify(token, this.options.keys, {
+      return await this.options.isRevoked!(verified);
+    } catch {
+      throw new TokenRejectedError('revocations-unavailable', true);
+    }
+  }
+
+  private async verifySignature(token: string, nowMs: number): Promise<VerifiedAccessToken> {
+    try {
+      const { payload } = await jwtVerify(token, this.options.keys, {
         algorithms: [ACCESS_TOKEN_ALG],
         issuer: this.options.issuer,
         audience: this.options.audience,
         requiredClaims: REQUIRED_CLAIMS,
         currentDate: new Date(nowMs),
-      }));
+      });
+      return toVerified(payload);
     } catch (error) {
       throw rejection(error);
     }
-    const user = toUser(payload);
-    this.remember(token, { user, expiresAtMs: (payload.exp ?? 0) * 1000 });
-    return user;
   }
 
   /** How many verified tokens are remembered (for tests and metrics). */
@@ -87,7 +115,7 @@ export class JwtVerifier {
     return this.cache.size;
   }
 
-  private remember(token: string, entry: CachedVerification): void {
+  private remember(token: string, entry: VerifiedAccessToken): void {
     if (this.cache.size >= this.cacheSize) {
       // Map keeps insertion order: drop the oldest entry, and any expired ones we pass.
       const now = Date.now();

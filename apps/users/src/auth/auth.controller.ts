@@ -1,4 +1,10 @@
-import { CurrentUser, JwtAuthGuard, readCookie, REFRESH_TOKEN_COOKIE } from '@app/auth';
+import {
+  CurrentUser,
+  JwtAuthGuard,
+  presentedToken,
+  readCookie,
+  REFRESH_TOKEN_COOKIE,
+} from '@app/auth';
 import { APP_CONFIG } from '@app/config';
 import type { AuthenticatedUser } from '@app/contracts';
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
@@ -84,13 +90,19 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke the refresh token family and clear both cookies' })
+  @ApiOperation({
+    summary:
+      'Revoke the refresh token family (and the access token presented) and clear both cookies',
+  })
   @ApiNoContentResponse({ description: 'Logged out (also when there was no session).' })
   async logout(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.auth.logout(readCookie(request.headers.cookie, REFRESH_TOKEN_COOKIE));
+    await this.auth.logout(
+      readCookie(request.headers.cookie, REFRESH_TOKEN_COOKIE),
+      presentedToken(request)?.token,
+    );
     void reply.header('set-cookie', clearedCookies(this.secureCookies));
   }
 

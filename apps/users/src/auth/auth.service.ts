@@ -1,3 +1,4 @@
+import { JwtVerifier } from '@app/auth';
 import type { AuthenticatedUser } from '@app/contracts';
 import { UnauthorizedError } from '@app/http';
 import { Injectable } from '@nestjs/common';
@@ -5,6 +6,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { LoginAttemptLimiter } from '../login-guard/login-attempt.limiter';
 import { AccessTokenIssuer, type IssuedAccessToken } from '../tokens/access-token.issuer';
 import { RefreshTokenStore, type IssuedRefreshToken } from '../tokens/refresh-token.store';
+import { AccessTokenRevocations } from '../verification/access-token.revocations';
 
 /** What a login or a refresh hands out. */
 export interface Session {
@@ -30,6 +32,8 @@ export class AuthService {
     private readonly limiter: LoginAttemptLimiter,
     private readonly accessTokens: AccessTokenIssuer,
     private readonly refreshTokens: RefreshTokenStore,
+    private readonly verifier: JwtVerifier,
+    private readonly revocations: AccessTokenRevocations,
   ) {}
 
   register(email: string, password: string): Promise<AuthenticatedUser> {
@@ -62,8 +66,12 @@ export class AuthService {
     return { user, access: await this.accessTokens.issue(user), refresh: rotation.next };
   }
 
-  async logout(refreshToken: string | undefined): Promise<void> {
+  /** Ends the refresh family and, when one is presented, the access token too. */
+  async logout(refreshToken: string | undefined, accessToken: string | undefined): Promise<void> {
     if (refreshToken) await this.refreshTokens.revoke(refreshToken);
+    if (!accessToken) return;
+    const verified = await this.verifier.verifyToken(accessToken).catch(() => undefined);
+    if (verified) await this.revocations.revoke(verified);
   }
 
   me(user: AuthenticatedUser): Promise<AuthenticatedUser> {
