@@ -1,3 +1,9 @@
 export { freePort } from './ports';
 export { testRedisUrl, uniquePrefix, testRedis, deleteKeys } from './redis';
 export { startApp, stopAll, type AppName, type AppProcess, type StartOptions } from './app-process';
+export {
+  FakeUpstream,
+  type FakeBehaviour,
+  type FakeRequest,
+  type FakeUpstreamOptions,
+} from './fake-upstream';
