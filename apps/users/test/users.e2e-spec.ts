@@ -135,6 +135,11 @@ describe('users service (real processes, real Redis)', () => {
       });
       expect(again.res.status).toBe(409);
       expect(again.res.headers.get('content-type')).toContain('application/problem+json');
+      const upper = await call(users, 'POST', '/auth/login', {
+        body: { email: address.toUpperCase(), password: 'correct-horse-1' },
+      });
+      expect(upper.res.status).toBe(200);
+      remember((upper.body as unknown as TokenBody).accessToken);
     });
 
     it('lets exactly one of many concurrent registrations of one email win', async () => {

@@ -68,7 +68,6 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  @ApiCookieAuth('refresh')
   @ApiOperation({ summary: 'Trade the refresh_token cookie for new tokens (it rotates)' })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiUnauthorizedResponse({ description: 'Missing, expired, revoked or reused refresh token.' })
