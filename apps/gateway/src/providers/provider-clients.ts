@@ -17,8 +17,13 @@ export class FreeProviderClient implements OnApplicationShutdown {
     this.caller = new ProviderCaller('free', config.FREE_PROVIDER_URL, POOL_CONNECTIONS);
   }
 
-  call(request: JobRequest, requestId?: string): Promise<ProviderOutcome<unknown>> {
-    return this.caller.call(request, { timeoutMs: this.config.FREE_TIMEOUT_MS, requestId });
+  /** `timeoutMs`: what is left of the request's free time budget (a retry gets the rest). */
+  call(
+    request: JobRequest,
+    requestId?: string,
+    timeoutMs = this.config.FREE_TIMEOUT_MS,
+  ): Promise<ProviderOutcome<unknown>> {
+    return this.caller.call(request, { timeoutMs, requestId });
   }
 
   onApplicationShutdown(): Promise<void> {

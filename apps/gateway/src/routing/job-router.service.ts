@@ -48,6 +48,9 @@ export interface RoutedJob {
   costMicros: number;
 }
 
+/** A retry of free needs at least this much of the request's free timeout left. */
+const MIN_FREE_RETRY_MS = 200;
+
 type Denial = Extract<QuotaDecision, { granted: false }>;
 
 const DENIAL_REASONS: Record<Denial['reason'], RouteReason> = {
@@ -86,6 +89,8 @@ export class JobRouter {
     this.retries.recordRequest();
     const deadline = Date.now() + (context.waitMs ?? 0);
     let freeAttempts = 0;
+    // The free leg of one request, retry included, takes at most one free timeout.
+    let freeDeadline: number | undefined;
     for (;;) {
       const decision = await this.reserve(context.mode ?? 'sync');
       if (decision === 'redis-down')
@@ -102,7 +107,12 @@ export class JobRouter {
       }
 
       freeAttempts += 1;
-      const outcome = await this.free.call(request, context.requestId);
+      freeDeadline ??= Date.now() + this.config.FREE_TIMEOUT_MS;
+      const outcome = await this.free.call(
+        request,
+        context.requestId,
+        Math.max(MIN_FREE_RETRY_MS, freeDeadline - Date.now()),
+      );
       const reason: RouteReason = decision.probe ? 'free-probe' : 'free-quota';
       this.learnFromFree(decision, outcome);
       switch (outcome.type) {
@@ -124,8 +134,14 @@ export class JobRouter {
           if (context.user.plan === 'paid') {
             return this.fallback(request, context, 'free-failed', 0);
           }
-          if (!opened && freeAttempts < 2 && this.retries.tryRetry()) {
-            await sleep(50 + Math.floor(Math.random() * 100));
+          const backoff = 50 + Math.floor(Math.random() * 100);
+          if (
+            !opened &&
+            freeAttempts < 2 &&
+            freeDeadline - Date.now() - backoff >= MIN_FREE_RETRY_MS &&
+            this.retries.tryRetry()
+          ) {
+            await sleep(backoff);
             continue;
           }
           throw new FreeUnavailableError(this.config.FREE_CIRCUIT_PROBE_INTERVAL_MS);
