@@ -1,0 +1,130 @@
+'use strict';
+// A small reader of V8 .cpuprofile files (what `node --cpu-prof` writes): self time per
+// function and per package, the two views that say where a request's CPU goes.
+const fs = require('node:fs');
+const path = require('node:path');
+
+/**
+ * @typedef {{ id: number, callFrame: { functionName: string, url: string, lineNumber: number },
+ *   children?: number[] }} ProfileNode
+ * @typedef {{ nodes: ProfileNode[], samples: number[], timeDeltas: number[],
+ *   startTime: number, endTime: number }} CpuProfile
+ */
+
+/** Where a script comes from: a package, node's own code, or this repository's dist/. */
+function packageOf(url) {
+  if (!url) return '(native)';
+  if (url.startsWith('node:')) return 'node internals';
+  const modules = url.lastIndexOf('node_modules/');
+  if (modules >= 0) {
+    const parts = url.slice(modules + 'node_modules/'.length).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist >= 0) {
+    const parts = url.slice(dist + '/dist/'.length).split('/');
+    return `spillway ${parts[0]}/${parts[1]}`;
+  }
+  return url;
+}
+
+/** @param {string} url */
+function shortUrl(url) {
+  if (!url) return '';
+  const modules = url.lastIndexOf('node_modules/');
+  if (modules >= 0) return url.slice(modules + 'node_modules/'.length);
+  const dist = url.indexOf('/dist/');
+  if (dist >= 0) return url.slice(dist + 1);
+  return url.replace(/^file:\/\//, '');
+}
+
+/**
+ * @param {CpuProfile} profile
+ * @param {number} top
+ */
+function analyse(profile, top = 25) {
+  /** @type {Map<number, ProfileNode>} */
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  /** @type {Map<number, number>} self microseconds per node */
+  const self = new Map();
+  // DevTools' convention: the time until the next sample belongs to this sample.
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i + 1] ?? 0;
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + delta);
+  }
+  /** @type {Map<string, { fn: string, where: string, pkg: string, us: number }>} */
+  const functions = new Map();
+  /** @type {Map<string, number>} */
+  const packages = new Map();
+  let totalUs = 0;
+  let idleUs = 0;
+  for (const [id, us] of self) {
+    const node = byId.get(id);
+    if (!node) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const fn = functionName || '(anonymous)';
+    totalUs += us;
+    if (fn === '(idle)') {
+      idleUs += us;
+      continue;
+    }
+    const pkg = fn.startsWith('(') ? fn : packageOf(url);
+    const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : '';
+    const key = `${fn} ${where}`;
+    const entry = functions.get(key) ?? { fn, where, pkg, us: 0 };
+    entry.us += us;
+    functions.set(key, entry);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+  }
+  const busyUs = totalUs - idleUs;
+  const pct = (/** @type {number} */ us) => Math.round((us / busyUs) * 1000) / 10;
+  const ms = (/** @type {number} */ us) => Math.round(us / 100) / 10;
+  return {
+    wallMs: ms(profile.endTime - profile.startTime),
+    busyMs: ms(busyUs),
+    idleMs: ms(idleUs),
+    topFunctions: [...functions.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ selfMs: ms(f.us), busyPct: pct(f.us), fn: f.fn, where: f.where, pkg: f.pkg })),
+    packages: [...packages.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([pkg, us]) => ({ pkg, selfMs: ms(us), busyPct: pct(us) })),
+  };
+}
+
+/** @param {string} file */
+function analyseFile(file, top = 25) {
+  return analyse(/** @type {CpuProfile} */ (JSON.parse(fs.readFileSync(file, 'utf8'))), top);
+}
+
+/** @param {ReturnType<typeof analyse>} summary */
+function formatSummary(summary, top = 20) {
+  const lines = [
+    `wall ${summary.wallMs} ms, busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`,
+    '',
+    'self time by package (share of busy time)',
+  ];
+  for (const p of summary.packages.slice(0, 15)) {
+    lines.push(`  ${String(p.busyPct).padStart(5)}%  ${String(p.selfMs).padStart(8)} ms  ${p.pkg}`);
+  }
+  lines.push('', 'top functions by self time');
+  for (const f of summary.topFunctions.slice(0, top)) {
+    lines.push(
+      `  ${String(f.busyPct).padStart(5)}%  ${String(f.selfMs).padStart(8)} ms  ${f.fn}  ${f.where}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+module.exports = { analyse, analyseFile, formatSummary };
+
+// `node bench/lib/cpu-profile.cjs file.cpuprofile` prints the summary of any profile.
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node bench/lib/cpu-profile.cjs <file.cpuprofile>\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${path.basename(file)}\n${formatSummary(analyseFile(file))}\n`);
+}
