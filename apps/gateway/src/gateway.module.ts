@@ -8,6 +8,7 @@ import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
 import { EventsModule } from './events/events.module';
 import { JobApiModule } from './job-api.module';
 import { RoutingModule } from './routing/routing.module';
+import { StatsApiModule, StatsModule } from './stats/stats.module';
 import type { GatewayConfig } from './gateway.config';
 
 @Module({})
@@ -23,8 +24,11 @@ export class GatewayModule {
         AuthModule,
         RoutingModule,
         EventsModule,
+        StatsModule,
         // Worker-only replicas serve nothing public but /health.
-        ...(config.GATEWAY_MODE === 'worker' ? [] : [AuthProxyModule, JobApiModule]),
+        ...(config.GATEWAY_MODE === 'worker'
+          ? []
+          : [AuthProxyModule, JobApiModule, StatsApiModule]),
       ],
     };
   }
