@@ -5,8 +5,11 @@ import { MetricsModule } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { JobApiModule } from './job-api.module';
+import { JobsApiModule, JobsWorkerModule } from './jobs/jobs.module';
+import { GatewayMetricsModule } from './metrics/gateway-metrics.module';
 import { RoutingModule } from './routing/routing.module';
 import { StatsApiModule, StatsModule } from './stats/stats.module';
 import type { GatewayConfig } from './gateway.config';
@@ -25,10 +28,12 @@ export class GatewayModule {
         RoutingModule,
         EventsModule,
         StatsModule,
+        GatewayMetricsModule,
         // Worker-only replicas serve nothing public but /health.
         ...(config.GATEWAY_MODE === 'worker'
           ? []
-          : [AuthProxyModule, JobApiModule, StatsApiModule]),
+          : [AuthProxyModule, JobApiModule, JobsApiModule, DashboardModule, StatsApiModule]),
+        ...(config.GATEWAY_MODE === 'api' ? [] : [JobsWorkerModule]),
       ],
     };
   }

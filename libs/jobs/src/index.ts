@@ -36,3 +36,9 @@ export {
 export { renderQr, closeQrRenderer } from './qr/render-qr';
 export { JobsModule } from './jobs.module';
 export * from './provider-api';
+export {
+  IdempotencyCache,
+  IdempotencyInterceptor,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAY_HEADER,
+} from './idempotency';

@@ -6,8 +6,9 @@ import {
   PROVIDER_JOB_PATHS,
   QR_IMAGE_CONTENT,
   QrJobDto,
+  IdempotencyInterceptor,
 } from '@app/jobs';
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -25,6 +26,8 @@ import { JobsService } from './jobs.service';
 @ApiTooManyRequestsResponse({
   description: 'Quota used up: blocked until the reset (problem+json, Retry-After).',
 })
+// A retried job (same Idempotency-Key) is answered from the first run, not done again.
+@UseInterceptors(IdempotencyInterceptor)
 @Controller()
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}

@@ -1,5 +1,10 @@
 import { sendProblem, TooManyRequestsError } from '@app/http';
-import { FREE_QUOTA_EXCEEDED, PROVIDER_JOB_PATHS, RATE_LIMIT_HEADERS } from '@app/jobs';
+import {
+  FREE_QUOTA_EXCEEDED,
+  IdempotencyCache,
+  PROVIDER_JOB_PATHS,
+  RATE_LIMIT_HEADERS,
+} from '@app/jobs';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -18,6 +23,7 @@ export class QuotaGate implements OnModuleInit {
   constructor(
     private readonly quota: FreeQuota,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly idempotency: IdempotencyCache,
   ) {}
 
   onModuleInit(): void {
@@ -27,6 +33,12 @@ export class QuotaGate implements OnModuleInit {
 
   private gate(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     if (request.method !== 'POST' || !JOB_ROUTES.has(request.routeOptions.url ?? '')) {
+      setRateLimitHeaders(reply, this.quota.status());
+      return done();
+    }
+    // A retry of a request already admitted (same Idempotency-Key) is replayed, not counted.
+    const key = IdempotencyCache.keyOf(request);
+    if (key !== null && this.idempotency.knows(key)) {
       setRateLimitHeaders(reply, this.quota.status());
       return done();
     }

@@ -13,13 +13,22 @@ export interface CouponRecord {
 
 export type RedeemResult = 'redeemed' | 'already-redeemed' | 'not-found' | 'not-owner';
 
-/** Stores all codes or none; returns the codes that already existed (expected: none). */
+/**
+ * Stores all codes or none; returns the positions of codes that already existed (expected:
+ * none). Codes already stored by the same job count as stored: a retried job is idempotent.
+ */
 const ISSUE_SCRIPT = `
+local clashes = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then return {i} end
+  if redis.call('EXISTS', key) == 1 and (ARGV[4] == '' or redis.call('HGET', key, 'job') ~= ARGV[4]) then
+    table.insert(clashes, i)
+  end
 end
+if #clashes > 0 then return clashes end
 for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 'campaign', ARGV[1], 'owner', ARGV[2], 'issuedAt', ARGV[3])
+  if redis.call('EXISTS', key) == 0 then
+    redis.call('HSET', key, 'campaign', ARGV[1], 'owner', ARGV[2], 'issuedAt', ARGV[3], 'job', ARGV[4])
+  end
 end
 return {}
 `;
@@ -59,13 +68,14 @@ export class CouponStore {
   }
 
   /** Records the codes as issued to `owner`; resolves false if any code already existed. */
-  async issue(codes: string[], campaign: string, owner: string): Promise<boolean> {
+  async issue(codes: string[], campaign: string, owner: string, jobId = ''): Promise<boolean> {
     const clash = await this.commands.spillwayIssueCoupons(
       codes.length,
       ...codes.map((code) => this.key(code)),
       campaign,
       owner,
       Date.now(),
+      jobId,
     );
     return clash.length === 0;
   }

@@ -1,16 +1,16 @@
 import type { AuthenticatedUser } from '@app/contracts';
 import { ConflictError, ForbiddenError, NotFoundError } from '@app/http';
-import { renderQr, type CouponBatch } from '@app/jobs';
+import type { CouponBatch } from '@app/jobs';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { JobRouter, type RouteContext, type RoutedJob } from '../routing/job-router.service';
+import { presentCoupon } from './coupon-qr';
 import { CouponStore } from './coupon-store';
-import type { CouponBatchResponseDto, IssueCouponsDto, IssuedCouponDto } from './coupons.dto';
+import type { CouponBatchResponseDto, IssueCouponsDto } from './coupons.dto';
 import { CouponStateDto } from './coupons.dto';
 
 /** A clash of 60 random bits is not expected in this universe; three tries is plenty. */
 const ISSUE_ATTEMPTS = 3;
-const COUPON_QR_SIZE = 256;
 
 @Injectable()
 export class CouponsService {
@@ -34,29 +34,15 @@ export class CouponsService {
           id: randomUUID(),
           kind: 'coupon',
           provider: routed.provider,
-          coupons: await Promise.all(batch.codes.map((code) => this.present(code, dto))),
+          coupons: await Promise.all(
+            batch.codes.map((code) => presentCoupon(code, dto.campaign, dto.qr)),
+          ),
         };
         return { body, routed };
       }
       if (attempt >= ISSUE_ATTEMPTS)
         throw new ConflictError('coupon-clash', 'Could not issue unique codes.');
     }
-  }
-
-  private async present(code: string, dto: IssueCouponsDto): Promise<IssuedCouponDto> {
-    if (!dto.qr) return { code, campaign: dto.campaign };
-    const image = await renderQr({
-      data: code,
-      format: 'png',
-      size: COUPON_QR_SIZE,
-      ecLevel: 'M',
-      margin: 4,
-    });
-    return {
-      code,
-      campaign: dto.campaign,
-      qr: `data:image/png;base64,${image.bytes.toString('base64')}`,
-    };
   }
 
   /** The owner and admins see a coupon; anyone else gets the same 404 as for no coupon. */

@@ -1,5 +1,5 @@
 import { APP_CONFIG } from '@app/config';
-import { API_KEY_HEADER } from '@app/jobs';
+import { API_KEY_HEADER, IDEMPOTENCY_KEY_HEADER } from '@app/jobs';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { GatewayConfig } from '../gateway.config';
 import type { JobRequest } from './job-answer';
@@ -21,9 +21,14 @@ export class FreeProviderClient implements OnApplicationShutdown {
   call(
     request: JobRequest,
     requestId?: string,
+    idempotencyKey?: string,
     timeoutMs = this.config.FREE_TIMEOUT_MS,
   ): Promise<ProviderOutcome<unknown>> {
-    return this.caller.call(request, { timeoutMs, requestId });
+    return this.caller.call(request, {
+      timeoutMs,
+      requestId,
+      headers: idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : undefined,
+    });
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -39,11 +44,18 @@ export class PaidProviderClient implements OnApplicationShutdown {
     this.caller = new ProviderCaller('paid', config.PAID_PROVIDER_URL, POOL_CONNECTIONS);
   }
 
-  call(request: JobRequest, requestId?: string): Promise<ProviderOutcome<unknown>> {
+  call(
+    request: JobRequest,
+    requestId?: string,
+    idempotencyKey?: string,
+  ): Promise<ProviderOutcome<unknown>> {
     return this.caller.call(request, {
       timeoutMs: this.config.PAID_TIMEOUT_MS,
       requestId,
-      headers: { [API_KEY_HEADER]: this.config.PAID_PROVIDER_API_KEY },
+      headers: {
+        [API_KEY_HEADER]: this.config.PAID_PROVIDER_API_KEY,
+        ...(idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER]: idempotencyKey } : {}),
+      },
     });
   }
 

@@ -37,8 +37,10 @@ export interface RouteContext {
   waitMs?: number;
   /** Background work uses only the share of a window live traffic does not need. */
   mode?: ReservationMode;
-  /** Stock refills: free or nothing, never paid. */
+  /** Stock refills and async jobs that may wait: free or nothing, the caller decides next. */
   freeOnly?: boolean;
+  /** Sent as Idempotency-Key, so a job retried after a crash is not done (or billed) twice. */
+  idempotencyKey?: string;
 }
 
 export interface RoutedJob {
@@ -111,6 +113,7 @@ export class JobRouter {
       const outcome = await this.free.call(
         request,
         context.requestId,
+        context.idempotencyKey,
         Math.max(MIN_FREE_RETRY_MS, freeDeadline - Date.now()),
       );
       const reason: RouteReason = decision.probe ? 'free-probe' : 'free-quota';
@@ -196,7 +199,17 @@ export class JobRouter {
       }
       throw new FreeQuotaExhaustedError(retryAfterMs, reason);
     }
-    let outcome = await this.paid.call(request, context.requestId);
+    return this.routeToPaid(request, context, reason);
+  }
+
+  /** Serves a paid-plan job on paid now: the async worker's choice when waiting would miss a deadline. */
+  async routeToPaid(
+    request: JobRequest,
+    context: RouteContext,
+    reason: RouteReason,
+  ): Promise<RoutedJob> {
+    const call = () => this.paid.call(request, context.requestId, context.idempotencyKey);
+    let outcome = await call();
     if (outcome.type === 'failure' || outcome.type === 'rate-limited') {
       this.record(
         request,
@@ -210,7 +223,7 @@ export class JobRouter {
       );
       if (this.retries.tryRetry()) {
         await sleep(50 + Math.floor(Math.random() * 100));
-        outcome = await this.paid.call(request, context.requestId);
+        outcome = await call();
       }
     }
     switch (outcome.type) {

@@ -7,8 +7,9 @@ import {
   PROVIDER_JOB_PATHS,
   QR_IMAGE_CONTENT,
   QrJobDto,
+  IdempotencyInterceptor,
 } from '@app/jobs';
-import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiHeader,
@@ -34,6 +35,8 @@ const COST = {
 @ApiUnauthorizedResponse({ description: 'Missing or wrong X-Api-Key.' })
 @ApiBadRequestResponse({ description: 'Invalid body (problem+json with errors[]).' })
 @UseGuards(ApiKeyGuard)
+// A retried job (same Idempotency-Key) is answered from the first run, not done again.
+@UseInterceptors(IdempotencyInterceptor)
 @Controller()
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}

@@ -1,0 +1,61 @@
+import { APP_CONFIG } from '@app/config';
+import { createRedisClient } from '@app/redis';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../gateway.config';
+
+export const JOBS_QUEUE = 'jobs';
+export const CALLBACKS_QUEUE = 'job-callbacks';
+
+export interface QueuedJob {
+  id: string;
+}
+
+/** BullMQ keys live under REDIS_KEY_PREFIX too: `<prefix>bull:<queue>:...`. */
+export function bullPrefix(config: GatewayConfig): string {
+  return `${config.REDIS_KEY_PREFIX}bull`;
+}
+
+/**
+ * Connections for BullMQ. Workers block and retry, as BullMQ requires.
+ */
+export function workerConnection(config: GatewayConfig, name: string): Redis {
+  return createRedisClient(config, name, undefined, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    commandTimeout: undefined,
+  });
+}
+
+@Injectable()
+export class JobQueues implements OnApplicationShutdown {
+  readonly connection: Redis;
+  readonly jobs: Queue<QueuedJob>;
+  readonly callbacks: Queue<QueuedJob>;
+
+  constructor(@Inject(APP_CONFIG) config: GatewayConfig) {
+    // BullMQ checks the Redis version as soon as a queue is built, before a fail-fast client
+    // is connected; so the producer may queue commands while (re)connecting, and the
+    // command timeout still bounds how long a POST /jobs can wait on a dead Redis.
+    this.connection = createRedisClient(config, 'queue-producer', undefined, {
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 1,
+    });
+    const options = {
+      connection: this.connection as unknown as ConnectionOptions,
+      prefix: bullPrefix(config),
+      skipWaitingForReady: true,
+    };
+    this.jobs = new Queue<QueuedJob>(JOBS_QUEUE, options);
+    this.callbacks = new Queue<QueuedJob>(CALLBACKS_QUEUE, options);
+    // Errors surface on the calls that fail; the emitter must not crash the process.
+    this.jobs.on('error', () => undefined);
+    this.callbacks.on('error', () => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.jobs.close(), this.callbacks.close()]);
+    this.connection.disconnect();
+  }
+}

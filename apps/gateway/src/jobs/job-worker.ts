@@ -1,0 +1,71 @@
+import { APP_CONFIG } from '@app/config';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../gateway.config';
+import { JobProcessor } from './job-processor';
+import { bullPrefix, JOBS_QUEUE, workerConnection, type QueuedJob } from './job-queue';
+import { JobStore } from './job-store';
+
+/**
+ * BullMQ workers inside the gateway process (GATEWAY_MODE all or worker). A worker that
+ * dies mid-job stops renewing its lock; after JOBS_LOCK_MS another worker runs the job
+ * again, and the processor's idempotency makes that harmless. On shutdown the worker
+ * stops taking jobs and finishes the active ones (bounded by SHUTDOWN_TIMEOUT_MS).
+ */
+@Injectable()
+export class JobWorker implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(JobWorker.name);
+  private worker: Worker<QueuedJob> | null = null;
+  private connection: Redis | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: GatewayConfig,
+    private readonly processor: JobProcessor,
+    private readonly store: JobStore,
+  ) {}
+
+  onModuleInit(): void {
+    this.connection = workerConnection(this.config, 'jobs-worker');
+    this.worker = new Worker<QueuedJob>(
+      JOBS_QUEUE,
+      (job, token) => this.processor.process(job, token),
+      {
+        connection: this.connection,
+        prefix: bullPrefix(this.config),
+        concurrency: this.config.JOBS_CONCURRENCY,
+        lockDuration: this.config.JOBS_LOCK_MS,
+        stalledInterval: Math.max(500, Math.floor(this.config.JOBS_LOCK_MS / 2)),
+        maxStalledCount: 3,
+      },
+    );
+    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
+    this.worker.on('error', (error) => this.logger.warn(`job worker: ${error.message}`));
+  }
+
+  private async onFailed(job: Job<QueuedJob> | undefined, error: Error): Promise<void> {
+    if (!job) return;
+    const last =
+      error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.logger.warn(`job ${job.data.id} attempt ${job.attemptsMade} failed: ${error.message}`);
+    if (!last) {
+      await this.store
+        .transition(job.data.id, ['running'], { status: 'queued' })
+        .catch(() => undefined);
+      return;
+    }
+    const record = await this.store.get(job.data.id).catch(() => null);
+    if (record) await this.processor.fail(record, error.message, null).catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    this.connection?.disconnect();
+  }
+}
