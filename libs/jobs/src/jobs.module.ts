@@ -1,4 +1,4 @@
-import { Global, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Global, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { IdempotencyCache, IdempotencyInterceptor } from './idempotency';
 import { closeQrRenderer } from './qr/render-qr';
 
@@ -11,8 +11,10 @@ import { closeQrRenderer } from './qr/render-qr';
   providers: [IdempotencyCache, IdempotencyInterceptor],
   exports: [IdempotencyCache, IdempotencyInterceptor],
 })
-export class JobsModule implements OnModuleDestroy {
-  async onModuleDestroy(): Promise<void> {
+export class JobsModule implements OnApplicationShutdown {
+  // Not onModuleDestroy: that runs before the HTTP server drains, and in-flight requests
+  // may still be rendering.
+  async onApplicationShutdown(): Promise<void> {
     await closeQrRenderer();
   }
 }
