@@ -1,5 +1,11 @@
 import { APP_CONFIG } from '@app/config';
-import { createRedisClient, REDIS, RedisKeyspace, type RedisClientConfig } from '@app/redis';
+import {
+  createRedisClient,
+  REDIS,
+  RedisKeyspace,
+  waitForReady,
+  type RedisClientConfig,
+} from '@app/redis';
 import {
   Inject,
   Injectable,
@@ -12,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { APPLY_SCRIPT } from './stats-scripts';
 import { STATS_GROUP, STATS_KEY_ROLES, statsKeys, type StatsKeys } from './stats-keys';
-import { statsUpdatesFor, type StatsUpdate } from './stats-updates';
+import { encodeUpdates, statsUpdatesFor } from './stats-updates';
 import { parseEntries, readReplyEntries, replyRecord, type StreamEntry } from './stream-replies';
 
 export interface StatsConsumerOptions {
@@ -224,6 +230,10 @@ export class StatsConsumer implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async readNew(blocking: Redis): Promise<void> {
+    // Fail-fast clients refuse commands until connected; wait (bounded) rather than fail.
+    if (blocking.status !== 'ready' && !(await waitForReady(blocking, this.options.blockMs))) {
+      return;
+    }
     this.reading = true;
     let entries: StreamEntry[];
     try {
@@ -310,25 +320,4 @@ export class StatsConsumer implements OnApplicationBootstrap, BeforeApplicationS
       this.wake = done;
     }).finally(() => (this.wake = null));
   }
-}
-
-const KEY_INDEX = Object.fromEntries(STATS_KEY_ROLES.map((role, i) => [role, i + 2])) as Record<
-  (typeof STATS_KEY_ROLES)[number],
-  number
->;
-
-/** The script's compact form: ["incr", keyIndex, field, by] and so on (stats-scripts.ts). */
-function encodeUpdates(updates: StatsUpdate[]): string {
-  return JSON.stringify(
-    updates.map((update) => {
-      switch (update.op) {
-        case 'incr':
-          return ['incr', KEY_INDEX[update.key], update.field, String(update.by)];
-        case 'sample':
-          return ['sample', KEY_INDEX[update.key], update.value, String(update.cap)];
-        case 'min':
-          return ['min', KEY_INDEX[update.key], update.field, String(update.value)];
-      }
-    }),
-  );
 }

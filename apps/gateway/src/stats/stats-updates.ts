@@ -7,7 +7,7 @@ import {
   type ProviderName,
   type SpillwayEvent,
 } from '@app/contracts';
-import { LATENCY_SAMPLES, RECENT_SWITCHES, type StatsKeyRole } from './stats-keys';
+import { LATENCY_SAMPLES, RECENT_SWITCHES, STATS_KEY_ROLES, type StatsKeyRole } from './stats-keys';
 
 export const ROUTE_OUTCOMES = ['success', 'client-error', 'failure', 'refused'] as const;
 export type RouteOutcome = (typeof ROUTE_OUTCOMES)[number];
@@ -82,6 +82,28 @@ export function statsUpdatesFor(fields: string[] | null): StatsUpdate[] {
       break;
   }
   return updates;
+}
+
+/** Where each key sits in the apply script's KEYS (1-based, after the stream). */
+const KEY_INDEX = Object.fromEntries(STATS_KEY_ROLES.map((role, i) => [role, i + 2])) as Record<
+  StatsKeyRole,
+  number
+>;
+
+/** The script's compact form: ["incr", keyIndex, field, by] and so on (stats-scripts.ts). */
+export function encodeUpdates(updates: StatsUpdate[]): string {
+  return JSON.stringify(
+    updates.map((update) => {
+      switch (update.op) {
+        case 'incr':
+          return ['incr', KEY_INDEX[update.key], update.field, String(update.by)];
+        case 'sample':
+          return ['sample', KEY_INDEX[update.key], update.value, String(update.cap)];
+        case 'min':
+          return ['min', KEY_INDEX[update.key], update.field, String(update.value)];
+      }
+    }),
+  );
 }
 
 /**
