@@ -5,6 +5,7 @@ import { MetricsModule } from '@app/metrics';
 import { RedisModule } from '@app/redis';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthProxyModule } from './auth-proxy/auth-proxy.module';
+import { CampaignsApiModule, CampaignStockModule } from './campaigns/campaigns.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { JobApiModule } from './job-api.module';
@@ -32,8 +33,15 @@ export class GatewayModule {
         // Worker-only replicas serve nothing public but /health.
         ...(config.GATEWAY_MODE === 'worker'
           ? []
-          : [AuthProxyModule, JobApiModule, JobsApiModule, DashboardModule, StatsApiModule]),
-        ...(config.GATEWAY_MODE === 'api' ? [] : [JobsWorkerModule]),
+          : [
+              AuthProxyModule,
+              JobApiModule,
+              JobsApiModule,
+              DashboardModule,
+              StatsApiModule,
+              CampaignsApiModule,
+            ]),
+        ...(config.GATEWAY_MODE === 'api' ? [] : [JobsWorkerModule, CampaignStockModule]),
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { REDIS, RedisKeyspace } from '@app/redis';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { campaignKey } from '../campaigns/campaign-keys';
 
 export interface CouponRecord {
   code: string;
@@ -33,13 +34,21 @@ end
 return {}
 `;
 
-/** Exactly once across replicas: the check and the mark are one step. */
+/**
+ * Exactly once across replicas: the check and the mark are one step, and so is the count of
+ * the coupon's campaign (ARGV[4] is the campaign key prefix). A stocked coupon (no owner yet)
+ * does not exist for its users. Only coupons issued through a campaign (`counted`) count, so
+ * codes of an ad-hoc campaign made before the campaign was created do not.
+ */
 const REDEEM_SCRIPT = `
 local owner = redis.call('HGET', KEYS[1], 'owner')
-if not owner then return 'not-found' end
+if not owner or owner == '' then return 'not-found' end
 if owner ~= ARGV[1] and ARGV[2] ~= '1' then return 'not-owner' end
 if redis.call('HEXISTS', KEYS[1], 'redeemedAt') == 1 then return 'already-redeemed' end
 redis.call('HSET', KEYS[1], 'redeemedAt', ARGV[3], 'redeemedBy', ARGV[1])
+if redis.call('HGET', KEYS[1], 'counted') == '1' then
+  redis.call('HINCRBY', ARGV[4] .. redis.call('HGET', KEYS[1], 'campaign'), 'redeemed', 1)
+end
 return 'redeemed'
 `;
 
@@ -99,6 +108,7 @@ export class CouponStore {
       userId,
       isAdmin ? '1' : '0',
       Date.now(),
+      campaignKey(this.keys, ''),
     );
   }
 }

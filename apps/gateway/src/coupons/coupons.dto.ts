@@ -12,6 +12,9 @@ import {
 } from 'class-validator';
 import type { CouponRecord } from './coupon-store';
 
+export const COUPON_SOURCES = ['stock', 'live'] as const;
+export type CouponSource = (typeof COUPON_SOURCES)[number];
+
 export class IssueCouponsDto {
   @ApiProperty({ example: 'spring-sale', description: 'Campaign slug: a-z, 0-9 and hyphens.' })
   @IsString()
@@ -50,8 +53,15 @@ export class CouponBatchResponseDto {
   @ApiProperty({ enum: ['coupon'] })
   kind!: 'coupon';
 
-  @ApiProperty({ enum: ['free', 'paid'] })
+  @ApiProperty({ enum: ['free', 'paid'], description: "Stock was made on free: 'free'." })
   provider!: 'free' | 'paid';
+
+  @ApiProperty({
+    enum: COUPON_SOURCES,
+    description:
+      "'stock': ready coupons of a campaign, no provider call now; 'live': made by this request's provider call. Also in the X-Coupon-Source header.",
+  })
+  source!: CouponSource;
 
   @ApiProperty({ type: [IssuedCouponDto] })
   coupons!: IssuedCouponDto[];

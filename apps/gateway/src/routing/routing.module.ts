@@ -1,5 +1,6 @@
 import { JobsModule } from '@app/jobs';
 import { Module } from '@nestjs/common';
+import { CampaignStore } from '../campaigns/campaign-store';
 import { CouponStore } from '../coupons/coupon-store';
 import { CouponsService } from '../coupons/coupons.service';
 import { FreeProviderClient, PaidProviderClient } from '../providers/provider-clients';
@@ -18,7 +19,8 @@ import { RouteEvents } from './route-events';
     RouteEvents,
     CouponStore,
     CouponsService,
+    CampaignStore,
   ],
-  exports: [FreeQuotaService, JobRouter, RouteEvents, CouponStore, CouponsService],
+  exports: [FreeQuotaService, JobRouter, RouteEvents, CouponStore, CouponsService, CampaignStore],
 })
 export class RoutingModule {}
