@@ -294,9 +294,26 @@ describe('coupon stock and campaigns (real users, free, paid and gateway process
     const racing = await Promise.all([issue(slug, 1), issue(slug, 1), issue(slug, 1)]);
     expect(racing.map((answer) => answer.status).sort()).toEqual([201, 409, 409]);
     expect(await campaign(slug)).toMatchObject({ issued: 3, inStock: 0 });
-    expect(
-      (await call('GET', `/coupons/${(live.body.coupons as IssuedCoupon[])[0].code}`, adminToken))
-        .body,
-    ).toMatchObject({ campaign: slug, status: 'issued' });
+    const [first] = live.body.coupons as IssuedCoupon[];
+    const state = await call('GET', `/coupons/${first.code}`, adminToken);
+    expect(state.body).toMatchObject({ campaign: slug, status: 'issued' });
+  });
+
+  it('holds the limit for a live issue in flight until it commits or its reservation lapses', async () => {
+    const slug = 'held';
+    const body = { slug, prefix: 'HELD', limit: 2, stockTarget: 0 };
+    expect((await call('POST', '/campaigns', adminToken, body)).status).toBe(201);
+    // What a replica that died mid-call leaves behind: one code held for another minute.
+    const pending = `${prefix}campaign:${slug}:pending`;
+    await redis.hset(pending, 'crashed', `1:${Date.now() + 60_000}`);
+    expect((await issue(slug, 2)).status).toBe(409);
+    expect((await issue(slug, 1)).status).toBe(201);
+    expect((await issue(slug, 1)).status).toBe(409);
+
+    // Once it lapses, the held code is free again and the lapsed entry is dropped.
+    await redis.hset(pending, 'crashed', `1:${Date.now() - 1}`);
+    expect((await issue(slug, 1)).status).toBe(201);
+    expect(await redis.hexists(pending, 'crashed')).toBe(0);
+    expect(await campaign(slug)).toMatchObject({ issued: 2, inStock: 0 });
   });
 });

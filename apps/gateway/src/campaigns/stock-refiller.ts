@@ -3,6 +3,7 @@ import type { AuthenticatedUser } from '@app/contracts';
 import { COUPON_MAX_COUNT, type CouponBatch } from '@app/jobs';
 import { createRedisClient, RedisKeyspace } from '@app/redis';
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
@@ -41,7 +42,9 @@ const MAX_ERROR_BACKOFF_MS = 30_000;
  * and by a short poll.
  */
 @Injectable()
-export class StockRefiller implements OnApplicationBootstrap, OnApplicationShutdown {
+export class StockRefiller
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(StockRefiller.name);
   private readonly running = new Map<string, Promise<void>>();
   /** Per campaign: no refill attempt before this time (free said wait, or an error). */
@@ -76,11 +79,15 @@ export class StockRefiller implements OnApplicationBootstrap, OnApplicationShutd
     this.wakeAll();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Lets a refill in progress store what it made while Redis is still connected. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.poll) clearInterval(this.poll);
-    this.subscriber?.disconnect();
     await Promise.allSettled(this.running.values());
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriber?.disconnect();
   }
 
   private wakeAll(): void {
