@@ -15,6 +15,9 @@ export const httpEnv = {
     16_777_216,
     'Largest accepted request body; larger bodies get 413.',
   ),
+  TRUST_PROXY: env.csv(
+    'Proxies whose X-Forwarded-For is believed (addresses, CIDRs, or loopback, linklocal, uniquelocal); empty = none.',
+  ),
   SHUTDOWN_TIMEOUT_MS: env.int(
     10_000,
     100,

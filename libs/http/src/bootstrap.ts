@@ -20,6 +20,8 @@ export interface HttpAppConfig {
   LOG_LEVEL: string;
   BODY_LIMIT_BYTES: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  /** Behind a load balancer, the client address comes from X-Forwarded-For of these. */
+  TRUST_PROXY?: readonly string[];
 }
 
 export interface AppSpec {
@@ -51,6 +53,7 @@ export async function createApp(spec: AppSpec): Promise<CreatedApp> {
     requestIdHeader: false,
     genReqId: (request: { headers: IncomingHttpHeaders }) =>
       requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+    trustProxy: spec.config.TRUST_PROXY?.length ? spec.config.TRUST_PROXY.join(',') : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -108,6 +111,13 @@ export async function runApp(spec: AppSpec): Promise<NestFastifyApplication> {
   });
 
   let stopping = false;
+  const fastify = app.getHttpAdapter().getInstance();
+  // A response finished while draining closes its keep-alive connection: server.close() reaps
+  // only the connections idle at that moment, and a client's pool would hold the rest open.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (stopping) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
@@ -119,8 +129,11 @@ export async function runApp(spec: AppSpec): Promise<NestFastifyApplication> {
       process.exit(1);
     }, spec.config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    app
+    // HTTP first (stop accepting, finish in-flight requests), then Nest's hooks: its close()
+    // runs onModuleDestroy (closing upstream pools, workers) before it stops the listener.
+    fastify
       .close()
+      .then(() => app.close())
       .then(() => {
         logger.info('stopped');
         logger.flush();
