@@ -76,6 +76,29 @@ function analyse(profile, top = 25) {
     functions.set(key, entry);
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   }
+  // Inclusive time of this repository's own functions: where a request's CPU goes in
+  // the code we own (each function counted once per stack, recursion or not).
+  /** @type {Map<number, number>} */
+  const parentOf = new Map();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  /** @type {Map<string, number>} */
+  const inclusive = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (
+      let cur = /** @type {number | undefined} */ (id);
+      cur !== undefined;
+      cur = parentOf.get(cur)
+    ) {
+      const frame = byId.get(cur)?.callFrame;
+      if (!frame || !packageOf(frame.url).startsWith('spillway')) continue;
+      const key = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
+  }
   const busyUs = totalUs - idleUs;
   const pct = (/** @type {number} */ us) => Math.round((us / busyUs) * 1000) / 10;
   const ms = (/** @type {number} */ us) => Math.round(us / 100) / 10;
@@ -87,6 +110,10 @@ function analyse(profile, top = 25) {
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
       .map((f) => ({ selfMs: ms(f.us), busyPct: pct(f.us), fn: f.fn, where: f.where, pkg: f.pkg })),
+    ownInclusive: [...inclusive.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([fn, us]) => ({ totalMs: ms(us), busyPct: pct(us), fn })),
     packages: [...packages.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([pkg, us]) => ({ pkg, selfMs: ms(us), busyPct: pct(us) })),
@@ -113,6 +140,10 @@ function formatSummary(summary, top = 20) {
     lines.push(
       `  ${String(f.busyPct).padStart(5)}%  ${String(f.selfMs).padStart(8)} ms  ${f.fn}  ${f.where}`,
     );
+  }
+  lines.push('', "this repository's functions by inclusive time (synchronous part)");
+  for (const f of summary.ownInclusive.slice(0, top)) {
+    lines.push(`  ${String(f.busyPct).padStart(5)}%  ${String(f.totalMs).padStart(8)} ms  ${f.fn}`);
   }
   return lines.join('\n');
 }
