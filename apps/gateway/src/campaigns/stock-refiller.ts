@@ -17,7 +17,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { JobRouter } from '../routing/job-router.service';
 import { NoIdleFreeCapacityError } from '../routing/routing.errors';
 import { refillChannel } from './campaign-keys';
-import { CampaignStore, type StockedCoupon } from './campaign-store';
+import { CampaignStore, type CampaignState, type StockedCoupon } from './campaign-store';
 
 /** The identity refills run under: free plan, so nothing can ever send them to paid. */
 const STOCK_USER: AuthenticatedUser = {
@@ -108,12 +108,14 @@ export class StockRefiller
   }
 
   private async refill(slug: string): Promise<void> {
-    const first = await this.store.state(slug);
-    if (!first || this.deficit(first) <= 0) return;
+    // A look without the lease first, so a full stock costs no SET NX on every wake.
+    const seen = await this.store.state(slug);
+    if (!seen || this.deficit(seen) <= 0) return;
     const token = randomUUID();
     if (!(await this.store.acquireLease(slug, token, this.leaseMs))) return;
     try {
-      let state: typeof first | null = first;
+      // Re-read under the lease: the previous holder may have just filled it.
+      let state = await this.store.state(slug);
       while (!this.stopping && state && this.deficit(state) > 0) {
         const count = Math.min(COUPON_MAX_COUNT, this.deficit(state));
         const made = await this.make(slug, state.prefix, count);
@@ -129,13 +131,7 @@ export class StockRefiller
   }
 
   /** Ready coupons the campaign lacks: up to its target, never past its limit. */
-  private deficit(state: {
-    limit: number;
-    stockTarget: number;
-    issued: number;
-    inStock: number;
-    pending: number;
-  }): number {
+  private deficit(state: CampaignState): number {
     const room = state.limit - state.issued - state.pending - state.inStock;
     return Math.min(state.stockTarget - state.inStock, room);
   }
