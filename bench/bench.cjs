@@ -82,7 +82,7 @@ function rssRows(ctx, report) {
   report.add(
     'memory',
     `peak RSS, max of ${ctx.rss.length} gateway processes`,
-    `${fixed(max.peakMb, 1)} MB (${max.scenario})`,
+    `${fixed(max.peakMb, 1)} MB (${max.scenario}; ${fixed(max.startMb, 1)} MB when it became ready)`,
     { target: `<= ${TARGETS.rssMb} MB`, pass: max.peakMb <= TARGETS.rssMb },
   );
   const byScenario = new Map();

@@ -41,14 +41,22 @@ function shortUrl(url) {
 /**
  * @param {CpuProfile} profile
  * @param {number} top
+ * @param {{ fromUs?: number, toUs?: number }} [window] only samples taken in this window
+ *   (monotonic clock, microseconds); all samples when it misses the profile altogether
  */
-function analyse(profile, top = 25) {
+function analyse(profile, top = 25, window = {}) {
+  const fromUs = window.fromUs ?? -Infinity;
+  const toUs = window.toUs ?? Infinity;
+  const inWindow = fromUs < profile.endTime && toUs > profile.startTime;
   /** @type {Map<number, ProfileNode>} */
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   /** @type {Map<number, number>} self microseconds per node */
   const self = new Map();
   // DevTools' convention: the time until the next sample belongs to this sample.
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (inWindow && (at < fromUs || at > toUs)) continue;
     const delta = profile.timeDeltas[i + 1] ?? 0;
     self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + delta);
   }
@@ -103,7 +111,10 @@ function analyse(profile, top = 25) {
   const pct = (/** @type {number} */ us) => Math.round((us / busyUs) * 1000) / 10;
   const ms = (/** @type {number} */ us) => Math.round(us / 100) / 10;
   return {
-    wallMs: ms(profile.endTime - profile.startTime),
+    window: inWindow ? 'measured run only' : 'whole process (startup included)',
+    wallMs: inWindow
+      ? ms(Math.min(profile.endTime, toUs) - Math.max(profile.startTime, fromUs))
+      : ms(profile.endTime - profile.startTime),
     busyMs: ms(busyUs),
     idleMs: ms(idleUs),
     topFunctions: [...functions.values()]
@@ -120,15 +131,20 @@ function analyse(profile, top = 25) {
   };
 }
 
-/** @param {string} file */
-function analyseFile(file, top = 25) {
-  return analyse(/** @type {CpuProfile} */ (JSON.parse(fs.readFileSync(file, 'utf8'))), top);
+/**
+ * @param {string} file
+ * @param {number} [top]
+ * @param {{ fromUs?: number, toUs?: number }} [window]
+ */
+function analyseFile(file, top = 25, window = {}) {
+  const profile = /** @type {CpuProfile} */ (JSON.parse(fs.readFileSync(file, 'utf8')));
+  return analyse(profile, top, window);
 }
 
 /** @param {ReturnType<typeof analyse>} summary */
 function formatSummary(summary, top = 20) {
   const lines = [
-    `wall ${summary.wallMs} ms, busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`,
+    `${summary.window}: wall ${summary.wallMs} ms, busy ${summary.busyMs} ms, idle ${summary.idleMs} ms`,
     '',
     'self time by package (share of busy time)',
   ];

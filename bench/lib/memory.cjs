@@ -21,7 +21,7 @@ function readMemory(pid) {
 class PeakMemory {
   /** @param {number} intervalMs */
   constructor(intervalMs = 500) {
-    /** @type {Map<number, { name: string, peakKb: number }>} */
+    /** @type {Map<number, { name: string, startKb: number, peakKb: number }>} */
     this.peaks = new Map();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
@@ -29,7 +29,12 @@ class PeakMemory {
 
   /** @param {{ name: string, pid: number }} proc */
   watch(proc) {
-    this.peaks.set(proc.pid, { name: proc.name, peakKb: 0 });
+    // Watched right after it became ready: its RSS then is what it costs idle.
+    this.peaks.set(proc.pid, {
+      name: proc.name,
+      startKb: readMemory(proc.pid)?.rssKb ?? 0,
+      peakKb: 0,
+    });
     this.sample();
   }
 
@@ -44,9 +49,11 @@ class PeakMemory {
   finish() {
     this.sample();
     clearInterval(this.timer);
-    return [...this.peaks.values()].map(({ name, peakKb }) => ({
+    const mb = (/** @type {number} */ kb) => Math.round((kb / 1024) * 10) / 10;
+    return [...this.peaks.values()].map(({ name, startKb, peakKb }) => ({
       name,
-      peakMb: Math.round((peakKb / 1024) * 10) / 10,
+      startMb: mb(startKb),
+      peakMb: mb(peakKb),
     }));
   }
 }
