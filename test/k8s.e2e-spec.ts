@@ -103,7 +103,7 @@ function containerEnv(container: Container): Record<string, string> {
 }
 
 const portDefault = (schema: (typeof APP_SCHEMAS)[number]['schema']) =>
-  (schema.shape.PORT as { parse(value: unknown): number }).parse(undefined);
+  (schema.shape.PORT as unknown as { parse(value: unknown): number }).parse(undefined);
 
 describe('deploy/k8s manifests', () => {
   it('has one Deployment and one Service per app, and Redis as an external service', () => {

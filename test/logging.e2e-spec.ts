@@ -164,13 +164,16 @@ describe('JSON logs and /metrics of real processes', () => {
     const requests = (provider: string, outcome: string, reason: string) =>
       sample(
         text,
-        `spillway_gateway_requests_total{kind="message",provider="${provider}",outcome="${outcome}",reason="${reason}"}`,
+        `spillway_gateway_requests_total{kind="message",provider="${provider}",outcome="${outcome}",reason="${reason}",origin="sync"}`,
       );
     expect(requests('free', 'success', 'free-quota')).toBe(LIMIT);
     expect(requests('paid', 'success', 'quota-exhausted')).toBe(2);
     expect(requests('none', 'refused', 'quota-exhausted')).toBe(1);
     expect(
-      sample(text, 'spillway_gateway_failovers_total{kind="message",reason="quota-exhausted"}'),
+      sample(
+        text,
+        'spillway_gateway_failovers_total{kind="message",reason="quota-exhausted",origin="sync"}',
+      ),
     ).toBe(2);
     expect(sample(text, 'spillway_gateway_paid_cost_micros_total{kind="message"}')).toBe(400);
     expect(

@@ -3,6 +3,8 @@ import { HISTORY_SECONDS, TrafficHistory } from './traffic-history';
 
 function job(overrides: Partial<RouteRecord>): RouteRecord {
   return {
+    jobId: 'job-1',
+    origin: 'sync',
     kind: 'message',
     provider: 'free',
     outcome: 'success',

@@ -18,8 +18,8 @@ const SNAPSHOT_REUSE_MS = 250;
 @Injectable()
 export class GatewayMetrics implements OnModuleInit {
   private readonly logger = new Logger(GatewayMetrics.name);
-  private readonly requests: Counter<'kind' | 'provider' | 'outcome' | 'reason'>;
-  private readonly failovers: Counter<'kind' | 'reason'>;
+  private readonly requests: Counter<'kind' | 'provider' | 'outcome' | 'reason' | 'origin'>;
+  private readonly failovers: Counter<'kind' | 'reason' | 'origin'>;
   private readonly latency: Histogram<'provider' | 'kind' | 'outcome'>;
   private readonly paidCost: Counter<'kind'>;
   private snapshot: { at: number; value: Promise<QuotaSnapshot | null> } | null = null;
@@ -33,14 +33,14 @@ export class GatewayMetrics implements OnModuleInit {
     const registers = [registry];
     this.requests = new Counter({
       name: 'spillway_gateway_requests_total',
-      help: 'Routing outcomes of jobs on this replica: provider "none" when refused before any call.',
-      labelNames: ['kind', 'provider', 'outcome', 'reason'],
+      help: 'Routing outcomes on this replica (origin: sync request, async job or coupon stock); provider "none" when refused before any call.',
+      labelNames: ['kind', 'provider', 'outcome', 'reason', 'origin'],
       registers,
     });
     this.failovers = new Counter({
       name: 'spillway_gateway_failovers_total',
       help: 'Jobs this replica served on paid, by the reason free did not serve them.',
-      labelNames: ['kind', 'reason'],
+      labelNames: ['kind', 'reason', 'origin'],
       registers,
     });
     this.latency = new Histogram({
@@ -103,6 +103,7 @@ export class GatewayMetrics implements OnModuleInit {
       provider,
       outcome: record.outcome,
       reason: record.reason,
+      origin: record.origin,
     });
     if (record.provider !== null && record.latencyMs > 0) {
       this.latency.observe(
@@ -111,7 +112,7 @@ export class GatewayMetrics implements OnModuleInit {
       );
     }
     if (record.provider === 'paid' && record.outcome === 'success') {
-      this.failovers.inc({ kind: record.kind, reason: record.reason });
+      this.failovers.inc({ kind: record.kind, reason: record.reason, origin: record.origin });
       if (record.costMicros > 0) this.paidCost.inc({ kind: record.kind }, record.costMicros);
     }
   }
