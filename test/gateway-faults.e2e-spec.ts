@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * DESIGN.md routing rules 3-5 against a fake free upstream that misbehaves on demand: every
  * request ends in the job done or a clean, bounded error, nothing hammers a provider that
- * said no or is failing, and free is used again as soon as it is healthy.
+ * said no or is failing, and free is used again as soon as it is healthy. Two replicas share
+ * the blocked mark and the circuit, so the attempt counts hold across both.
  */
 
 const FREE_TIMEOUT_MS = 1000;
@@ -37,17 +38,23 @@ interface Answer {
 interface Caller {
   token: string;
   plan: 'free' | 'paid';
+  /** Which of the two replicas the caller talks to. */
+  replica: 0 | 1;
 }
 
-describe('gateway against a faulty free upstream (real gateway, users, paid provider)', () => {
+describe('gateway against a faulty free upstream (2 real gateways, users, paid provider)', () => {
   const prefix = uniquePrefix('gateway-faults');
   let redis: Redis;
   let users: AppProcess;
   let paid: AppProcess;
-  let gateway: AppProcess;
+  let gateways: AppProcess[] = [];
   let fake: FakeUpstream;
   let paidUser: Caller;
+  /** The same paid-plan account on the other replica: block and circuit are shared. */
+  let paidUserElsewhere: Caller;
   let freeUser: Caller;
+  /** How often a free-plan user found the window held shut after a recovery. */
+  let freePlanWaits = 0;
 
   beforeAll(async () => {
     redis = testRedis();
@@ -58,33 +65,35 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
       }),
       startApp('paid-provider'),
     ]);
-    gateway = await startApp('gateway', {
-      env: {
-        REDIS_KEY_PREFIX: prefix,
-        USERS_URL: users.url,
-        FREE_PROVIDER_URL: fake.url,
-        PAID_PROVIDER_URL: paid.url,
-        FREE_QUOTA_LIMIT: 1000,
-        FREE_QUOTA_WINDOW_MS: 1000,
-        FREE_TIMEOUT_MS,
-        PAID_TIMEOUT_MS: 3000,
-        FREE_CIRCUIT_PROBE_INTERVAL_MS: PROBE_INTERVAL_MS,
-        FREE_CIRCUIT_FAILURE_THRESHOLD: THRESHOLD,
-        FREE_DEFAULT_COOLDOWN_MS: COOLDOWN_MS,
-        USER_RATE_LIMIT_PER_MIN: 100_000,
-        LOG_LEVEL: 'warn',
-      },
-    });
+    const env = {
+      REDIS_KEY_PREFIX: prefix,
+      USERS_URL: users.url,
+      FREE_PROVIDER_URL: fake.url,
+      PAID_PROVIDER_URL: paid.url,
+      FREE_QUOTA_LIMIT: 1000,
+      FREE_QUOTA_WINDOW_MS: 1000,
+      FREE_TIMEOUT_MS,
+      PAID_TIMEOUT_MS: 3000,
+      FREE_CIRCUIT_PROBE_INTERVAL_MS: PROBE_INTERVAL_MS,
+      FREE_CIRCUIT_FAILURE_THRESHOLD: THRESHOLD,
+      FREE_DEFAULT_COOLDOWN_MS: COOLDOWN_MS,
+      USER_RATE_LIMIT_PER_MIN: 100_000,
+      LOG_LEVEL: 'warn',
+    };
+    gateways = await Promise.all([startApp('gateway', { env }), startApp('gateway', { env })]);
     const credentials = { email: `faults-${Date.now()}@example.com`, password: 'faults-pass-1' };
     expect((await post(`${users.url}/auth/register`, credentials)).status).toBe(201);
-    paidUser = { token: await login(ADMIN), plan: 'paid' };
-    freeUser = { token: await login(credentials), plan: 'free' };
-    // Fetches the JWKS once and proves the happy path before any fault.
+    paidUser = { token: await login(ADMIN), plan: 'paid', replica: 0 };
+    paidUserElsewhere = { ...paidUser, replica: 1 };
+    freeUser = { token: await login(credentials), plan: 'free', replica: 1 };
+    // Fetches the JWKS once per replica and proves the happy path before any fault.
     expect(await job(paidUser)).toMatchObject({ status: 200, provider: 'free' });
+    expect(await job(paidUserElsewhere)).toMatchObject({ status: 200, provider: 'free' });
   });
 
   afterAll(async () => {
-    await stopAll([gateway, users, paid]);
+    process.stdout.write(`[faults] free-plan 429s right after a recovery: ${freePlanWaits}\n`);
+    await stopAll([...gateways, users, paid]);
     await fake?.close();
     await deleteKeys(redis, prefix);
     await redis.quit();
@@ -110,7 +119,7 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
     body: unknown = { text: 'Hello, faulty world' },
   ): Promise<Answer> {
     const started = performance.now();
-    const res = await post(`${gateway.url}${path}`, body, {
+    const res = await post(`${gateways[caller.replica].url}${path}`, body, {
       authorization: `Bearer ${caller.token}`,
     });
     const contentType = res.headers.get('content-type') ?? '';
@@ -162,7 +171,23 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
       await sleep(100);
     }
     const waited = Date.now() - started;
-    expect(await job(freeUser)).toMatchObject({ status: 200, provider: 'free' });
+    // A free-plan request right after may still find the window closed: when the probe was
+    // granted in the tail of a window the gateway never synced (its earlier attempts got no
+    // answer), the provider's answer makes the shared model hold the next window shut
+    // (SYNC_SCRIPT "adopted"). That costs at most one window.
+    const deadline = Date.now() + 1100 + MARGIN_MS;
+    for (;;) {
+      const forFreePlan = await job(freeUser);
+      if (forFreePlan.status === 200) {
+        expect(forFreePlan.provider).toBe('free');
+        break;
+      }
+      expect(forFreePlan.status).toBe(429);
+      expect(forFreePlan.body.type).toBe('urn:spillway:problem:free-quota-exhausted');
+      freePlanWaits += 1;
+      if (Date.now() > deadline) throw new Error('free never came back for the free plan');
+      await sleep(Math.min(Number(forFreePlan.body.retryAfterMs), 1100));
+    }
     return waited;
   }
 
@@ -302,11 +327,11 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
   it.each(failing)(
     '$name → paid for paid plans, 503 for free plans, one probe per interval, then free again',
     async ({ name, behaviour }) => {
-      const durationMs = 2500;
+      const durationMs = 2000;
       if (behaviour === 'down') await fake.down();
       else fake.set(behaviour);
       const paidBefore = await paidCalls();
-      const result = await burst([paidUser, paidUser, freeUser], durationMs);
+      const result = await burst([paidUser, paidUserElsewhere, freeUser], durationMs);
       const burstEnd = Date.now();
       if (behaviour === 'down') await fake.up();
 
@@ -329,8 +354,8 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
       const warmUp = THRESHOLD + 3;
       expect(attempts).toBeLessThanOrEqual(warmUp + Math.ceil(durationMs / PROBE_INTERVAL_MS) + 1);
       for (const gap of gaps(warmUp)) expect(gap).toBeGreaterThanOrEqual(PROBE_INTERVAL_MS - 150);
-      const lastTwoSeconds = fake.attempts(burstEnd - 2000).length;
-      expect(lastTwoSeconds).toBeLessThanOrEqual(2000 / PROBE_INTERVAL_MS + 1);
+      const lastSecondAndHalf = fake.attempts(burstEnd - 1500).length;
+      expect(lastSecondAndHalf).toBeLessThanOrEqual(1500 / PROBE_INTERVAL_MS + 1);
       const probeGaps = gaps(THRESHOLD);
       const afterUp = fake.log.length;
       const recoveryMs = await expectRecovery();
@@ -343,7 +368,7 @@ describe('gateway against a faulty free upstream (real gateway, users, paid prov
       report(name, {
         requests: result.total,
         attempts,
-        lastTwoSeconds,
+        lastSecondAndHalf,
         gapsAfterThreshold: probeGaps,
         worstMs: Math.round(result.worstMs),
         recoveryMs,

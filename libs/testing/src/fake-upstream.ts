@@ -140,6 +140,9 @@ export class FakeUpstream {
     }
     const behaviour = this.behaviour;
     this.log.push({ at: Date.now(), path, behaviour });
+    // Like the real provider's edge limiter, every request that arrives counts, whatever
+    // happens to it next, so the gateway's model and the fake's window stay in step.
+    const quota = this.countArrival();
     if (behaviour === 'fail-once') this.behaviour = 'normal';
     if (behaviour === 'reset') {
       request.socket.destroy();
@@ -150,7 +153,7 @@ export class FakeUpstream {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      void this.answer(behaviour, path, Buffer.concat(chunks), response);
+      void this.answer(behaviour, path, Buffer.concat(chunks), response, quota);
     });
   }
 
@@ -159,6 +162,7 @@ export class FakeUpstream {
     path: string,
     body: Buffer,
     response: ServerResponse,
+    quota: Record<string, string>,
   ): Promise<void> {
     switch (behaviour) {
       case 'rate-limited':
@@ -166,18 +170,19 @@ export class FakeUpstream {
       case 'rate-limited-bare':
         return problem(response, 429, 'free-quota-exceeded');
       case 'fail-once':
-        return problem(response, 500, 'internal');
+        return problem(response, 500, 'internal', quota);
       case 'unavailable':
-        return problem(response, 503, 'unavailable');
+        return problem(response, 503, 'unavailable', quota);
       case 'bad-request':
-        return problem(response, 400, 'validation-failed');
+        return problem(response, 400, 'validation-failed', quota);
       case 'invalid-json':
-        response.writeHead(200, { 'content-type': 'application/json' });
+        response.writeHead(200, { ...quota, 'content-type': 'application/json' });
         response.end('{"characters": 5, "words": ');
         return;
       case 'half-body': {
         const full = Buffer.from(JSON.stringify(this.result(path, body)));
         response.writeHead(200, {
+          ...quota,
           'content-type': 'application/json',
           'content-length': String(full.length * 2),
         });
@@ -187,11 +192,11 @@ export class FakeUpstream {
         return;
       }
       case 'wrong-content-type':
-        response.writeHead(200, { 'content-type': 'text/html' });
+        response.writeHead(200, { ...quota, 'content-type': 'text/html' });
         response.end(JSON.stringify(this.result(path, body)));
         return;
       case 'normal':
-        return this.serve(path, body, response);
+        return this.serve(path, body, response, quota);
       case 'reset':
       case 'hang':
         return;
@@ -199,8 +204,12 @@ export class FakeUpstream {
   }
 
   /** What a correct provider answers, computed by the same processors the providers use. */
-  private async serve(path: string, body: Buffer, response: ServerResponse): Promise<void> {
-    const headers = this.rateLimitHeaders();
+  private async serve(
+    path: string,
+    body: Buffer,
+    response: ServerResponse,
+    headers: Record<string, string>,
+  ): Promise<void> {
     try {
       if (path === PROVIDER_JOB_PATHS.qr) {
         const image = await renderQr(JSON.parse(body.toString('utf8')) as QrJobDto);
@@ -227,8 +236,12 @@ export class FakeUpstream {
       : analyzeMessage(input as MessageJobDto);
   }
 
-  /** Counts the request in a fixed window, as the real free provider reports it. */
-  private rateLimitHeaders(): Record<string, string> {
+  /**
+   * Counts the request in a fixed window and returns the RateLimit headers the real free
+   * provider would send. The 429 behaviours send none: they model a refusal the gateway did
+   * not see coming, with only Retry-After (or nothing) to go on.
+   */
+  private countArrival(): Record<string, string> {
     const now = Date.now();
     if (now >= this.window.openedAt + this.windowMs) this.window = { openedAt: now, count: 0 };
     this.window.count += 1;
