@@ -247,6 +247,38 @@ describe('free quota model at window edges (real Redis, exact clock)', () => {
     expect((await quota.reserve()).granted).toBe(true);
   });
 
+  it('counts a late answer of a carried tail grant in the next window instead of filling it', async () => {
+    // Reproduced by the fault suite: a grant in the tail whose answer arrives after the
+    // gateway window ended used to be taken for misalignment and close a whole window.
+    const start = clock;
+    await quota.reserve(); // no answer ever arrives for this one
+    clock = start + WINDOW_MS + 50; // the tail: carried into the next window
+    const tail = await quota.reserve();
+    if (!tail.granted) throw new Error('expected a grant');
+    clock = start + WINDOW_MS + GUARD_MS + 24; // the gateway window is over
+    // The provider opened a new window with it: LIMIT - 1 left, 999 ms to go.
+    expect(await quota.sync(tail, { remaining: LIMIT - 1, resetMs: 999 })).toBe('carried');
+    clock += 6;
+    const next = await quota.reserve();
+    expect(next).toMatchObject({ granted: true, used: 2 });
+  });
+
+  it('ends a block when the provider says, then admits one request until it answers', async () => {
+    await quota.reserve();
+    await quota.block(2000);
+    clock += 2000;
+    const first = await quota.reserve();
+    expect(first).toMatchObject({ granted: true, used: 1 });
+    const second = await quota.reserve();
+    expect(second).toMatchObject({ granted: false, reason: 'exhausted' });
+    if (second.granted) throw new Error('unreachable');
+    expect(second.retryAfterMs).toBeLessThanOrEqual(GUARD_MS);
+    if (!first.granted) throw new Error('unreachable');
+    clock += 2;
+    await quota.sync(first, { remaining: LIMIT - 1, resetMs: 998 });
+    expect(await quota.reserve()).toMatchObject({ granted: true, used: 2 });
+  });
+
   it('lets one probe per interval through while the circuit is open, and closes on recovery', async () => {
     for (let i = 0; i < 3; i++) await quota.recordFailure();
     const probe = await quota.reserve();

@@ -75,9 +75,9 @@ export class FreeQuotaService {
     const define = (name: string, keys: number, lua: string) => {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: keys, lua });
     };
-    define('spillwayReserve', 4, RESERVE_SCRIPT);
+    define('spillwayReserve', 5, RESERVE_SCRIPT);
     define('spillwaySync', 1, SYNC_SCRIPT);
-    define('spillwayBlock', 2, BLOCK_SCRIPT);
+    define('spillwayBlock', 3, BLOCK_SCRIPT);
     define('spillwaySnapshot', 3, SNAPSHOT_SCRIPT);
     define('spillwayFailure', 2, FAILURE_SCRIPT);
     this.commands = redis as unknown as QuotaCommands;
@@ -102,12 +102,13 @@ export class FreeQuotaService {
    * of a window that JOBS_SYNC_SHARE_PERCENT leaves, so live requests are never starved.
    */
   async reserve(mode: ReservationMode = 'sync'): Promise<QuotaDecision> {
-    const { window, blocked, circuit, probe } = this.keys;
+    const { window, blocked, circuit, probe, cautious } = this.keys;
     const reply = await this.commands.spillwayReserve(
       window,
       blocked,
       circuit,
       probe,
+      cautious,
       mode === 'sync' ? this.config.FREE_QUOTA_LIMIT : this.backgroundLimit,
       this.config.FREE_QUOTA_WINDOW_MS,
       this.config.FREE_QUOTA_GUARD_MS,
@@ -140,6 +141,8 @@ export class FreeQuotaService {
     return this.commands.spillwaySync(
       this.keys.window,
       this.config.FREE_QUOTA_LIMIT,
+      this.config.FREE_QUOTA_WINDOW_MS,
+      this.config.FREE_QUOTA_GUARD_MS,
       grant.windowId,
       grant.grantedAt,
       headers.remaining,
@@ -154,7 +157,9 @@ export class FreeQuotaService {
       await this.commands.spillwayBlock(
         this.keys.window,
         this.keys.blocked,
+        this.keys.cautious,
         this.config.FREE_QUOTA_LIMIT,
+        this.config.FREE_QUOTA_WINDOW_MS,
         Math.max(1, Math.ceil(blockMs)),
         this.now(),
       ),

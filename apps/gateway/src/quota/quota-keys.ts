@@ -5,6 +5,7 @@ export function quotaKeys(keys: RedisKeyspace) {
   return {
     window: keys.key('quota', 'window'),
     blocked: keys.key('quota', 'blocked'),
+    cautious: keys.key('quota', 'cautious'),
     circuit: keys.key('circuit', 'free'),
     probe: keys.key('circuit', 'free', 'probe'),
   };
