@@ -136,7 +136,8 @@ describe('dashboard in a real browser (headless Chromium, real processes)', () =
     await page.locator('#board').waitFor({ state: 'visible' });
     await showsText(page, '#conn', 'live');
     expect(await text('#quota-remaining')).toBe(String(LIMIT));
-    expect(await text('#scope')).toContain('this replica');
+    // GET /stats exists: the totals are the shared ones, of every replica.
+    expect(await text('#scope')).toBe('all replicas');
 
     // The admin's plan is paid: five jobs on free, then paid takes over.
     const token = await adminToken();
@@ -149,11 +150,14 @@ describe('dashboard in a real browser (headless Chromium, real processes)', () =
       });
       expect(res.status).toBe(200);
       providers.push(res.headers.get('x-provider') ?? '');
+      // Spread over a few seconds, so the chart shows a shape rather than one spike.
+      await new Promise((r) => setTimeout(r, 250));
     }
     expect(providers).toEqual([...Array<string>(LIMIT).fill('free'), 'paid', 'paid', 'paid']);
 
     await showsText(page, '#quota-remaining', '0');
-    await showsText(page, '#count-paid', '3');
+    // The shared statistics count the event stream a moment after the calls.
+    await showsText(page, '#count-paid', '3', 10_000);
     expect(Number(await page.locator('#paid-share').getAttribute('data-value'))).toBeCloseTo(
       3 / (LIMIT + 3),
     );

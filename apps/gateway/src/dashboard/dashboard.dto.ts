@@ -9,7 +9,8 @@ export class DashboardSnapshotDto {
 
   @ApiProperty({
     enum: ['replica', 'cluster'],
-    description: 'replica: traffic, cost and switches are this gateway replica only',
+    description:
+      'cluster: totals, cost, switches and rates of all replicas (the shared statistics); replica: of this replica only, while those cannot be read',
   })
   scope!: 'replica' | 'cluster';
 

@@ -3,8 +3,9 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { hostname } from 'node:os';
 import { FreeQuotaService, type QuotaSnapshot } from '../quota/free-quota.service';
 import { RouteEvents } from '../routing/route-events';
+import { StatsService, type Stats } from '../stats/stats.service';
 import type { DashboardSnapshotDto } from './dashboard.dto';
-import { TrafficHistory } from './traffic-history';
+import { ClusterRate, TrafficHistory, type TrafficTotals } from './traffic-history';
 
 const PUSH_INTERVAL_MS = 1000;
 
@@ -17,14 +18,16 @@ export interface DashboardStream {
 }
 
 /**
- * Feeds the dashboard: records every routing decision of this replica and pushes one
- * snapshot per second to the open streams (one snapshot for all of them). Streams end as
- * soon as the process drains, so a long-lived connection never holds up the shutdown.
+ * Feeds the dashboard and pushes one snapshot per second to the open streams (one snapshot
+ * for all of them). Totals, cost and switches come from the shared statistics (all
+ * replicas); while those cannot be read, from what this replica routed, labelled as such.
+ * Streams end as soon as the process drains, so they never hold up the shutdown.
  */
 @Injectable()
 export class DashboardService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DashboardService.name);
   private readonly history = new TrafficHistory();
+  private readonly clusterRate = new ClusterRate();
   private readonly streams = new Set<DashboardStream>();
   private readonly replica = `${hostname()}/${process.pid}`;
   private timer: NodeJS.Timeout | null = null;
@@ -33,6 +36,7 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
     private readonly events: RouteEvents,
     private readonly quota: FreeQuotaService,
     private readonly lifecycle: Lifecycle,
+    private readonly stats: StatsService,
   ) {}
 
   onModuleInit(): void {
@@ -44,17 +48,34 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
   }
 
   async snapshot(): Promise<DashboardSnapshotDto> {
-    const quota = await this.quota.snapshot().catch(() => null);
-    const { totals } = this.history;
-    const served = totals.free + totals.paid;
+    const [quota, stats] = await Promise.all([
+      this.quota.snapshot().catch(() => null),
+      this.stats.read().catch(() => null),
+    ]);
+    const common = { generatedAt: Date.now(), replica: this.replica, quota, route: routeOf(quota) };
+    if (stats) {
+      const totals = clusterTotals(stats);
+      this.clusterRate.sample(totals);
+      return {
+        ...common,
+        scope: 'cluster',
+        totals,
+        freeShare: shareOf(totals),
+        series: this.clusterRate.series(),
+        switches: stats.routeSwitches.recent.map(({ at, from, to, reason }) => ({
+          at,
+          from,
+          to,
+          reason,
+        })),
+      };
+    }
+    const totals = { ...this.history.totals };
     return {
-      generatedAt: Date.now(),
+      ...common,
       scope: 'replica',
-      replica: this.replica,
-      quota,
-      route: routeOf(quota),
-      totals: { ...totals },
-      freeShare: served === 0 ? null : totals.free / served,
+      totals,
+      freeShare: shareOf(totals),
       series: this.history.series(),
       switches: this.history.latestSwitches(),
     };
@@ -101,6 +122,25 @@ export class DashboardService implements OnModuleInit, OnModuleDestroy {
       stream.end();
     }
   }
+}
+
+function clusterTotals(stats: Stats): TrafficTotals {
+  let failed = 0;
+  for (const byProvider of Object.values(stats.byKind)) {
+    failed += byProvider.free.failure + byProvider.paid.failure;
+  }
+  return {
+    free: stats.totals.free,
+    paid: stats.totals.paid,
+    refused: stats.refused,
+    failed,
+    paidCostMicros: stats.paidCostMicros,
+  };
+}
+
+function shareOf(totals: TrafficTotals): number | null {
+  const served = totals.free + totals.paid;
+  return served === 0 ? null : totals.free / served;
 }
 
 function routeOf(quota: QuotaSnapshot | null): DashboardSnapshotDto['route'] {

@@ -1,5 +1,5 @@
 import type { RouteRecord } from '../routing/route-events';
-import { HISTORY_SECONDS, TrafficHistory } from './traffic-history';
+import { ClusterRate, HISTORY_SECONDS, TrafficHistory } from './traffic-history';
 
 function job(overrides: Partial<RouteRecord>): RouteRecord {
   return {
@@ -70,5 +70,25 @@ describe('TrafficHistory', () => {
     ]);
     for (let i = 0; i < 50; i += 1) history.record(job({ provider: i % 2 ? 'free' : 'paid' }));
     expect(history.latestSwitches()).toHaveLength(20);
+  });
+});
+
+describe('ClusterRate', () => {
+  it('turns samples of the shared totals into jobs per second', () => {
+    let now = 1_700_000_000_000;
+    const rate = new ClusterRate(() => now);
+    rate.sample({ free: 10, paid: 0, refused: 0 });
+    now += 1000;
+    rate.sample({ free: 14, paid: 1, refused: 0 });
+    now += 500;
+    rate.sample({ free: 15, paid: 3, refused: 2 });
+    now += 500;
+    rate.sample({ free: 15, paid: 5, refused: 2 });
+    const series = rate.series();
+    expect(series.free.slice(-3)).toEqual([0, 5, 0]);
+    expect(series.paid.slice(-3)).toEqual([0, 3, 2]);
+    expect(series.refused.slice(-3)).toEqual([0, 2, 0]);
+    now += HISTORY_SECONDS * 1000;
+    expect(rate.series().paid.every((v) => v === 0)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { ProviderName } from '@app/contracts';
-import type { RouteReason, RouteRecord } from '../routing/route-events';
+import type { RouteRecord } from '../routing/route-events';
 
 /** How far back the requests-per-second chart looks. */
 export const HISTORY_SECONDS = 300;
@@ -9,7 +9,8 @@ export interface RouteSwitch {
   at: number;
   from: ProviderName;
   to: ProviderName;
-  reason: RouteReason;
+  /** A RouteReason (a plain string once it has been through the shared statistics). */
+  reason: string;
 }
 
 export interface TrafficTotals {
@@ -104,5 +105,51 @@ export class TrafficHistory {
       this.buckets.shift();
     }
     return bucket;
+  }
+}
+
+type Counts = Pick<TrafficTotals, 'free' | 'paid' | 'refused'>;
+
+/**
+ * Jobs per second across all replicas, from the shared totals sampled while someone
+ * watches: the growth between two samples is put in the second of the later one.
+ */
+export class ClusterRate {
+  private readonly samples: Array<{ second: number; counts: Counts }> = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  sample(counts: Counts): void {
+    const second = Math.floor(this.now() / 1000);
+    const newest = this.samples[this.samples.length - 1];
+    if (newest?.second === second) newest.counts = counts;
+    else this.samples.push({ second, counts });
+    // One sample older than the window stays: it is the base of the oldest second's growth.
+    while (this.samples.length > 1 && this.samples[1].second <= second - HISTORY_SECONDS) {
+      this.samples.shift();
+    }
+  }
+
+  series(): TrafficSeries {
+    const last = Math.floor(this.now() / 1000);
+    const first = last - HISTORY_SECONDS + 1;
+    const series: TrafficSeries = {
+      stepMs: 1000,
+      startAt: first * 1000,
+      free: new Array<number>(HISTORY_SECONDS).fill(0),
+      paid: new Array<number>(HISTORY_SECONDS).fill(0),
+      refused: new Array<number>(HISTORY_SECONDS).fill(0),
+    };
+    for (let i = 1; i < this.samples.length; i += 1) {
+      const { second, counts } = this.samples[i];
+      const previous = this.samples[i - 1].counts;
+      const index = second - first;
+      if (index < 0 || index >= HISTORY_SECONDS) continue;
+      // Totals only grow; a reset of the stats shows as nothing rather than a negative rate.
+      series.free[index] = Math.max(0, counts.free - previous.free);
+      series.paid[index] = Math.max(0, counts.paid - previous.paid);
+      series.refused[index] = Math.max(0, counts.refused - previous.refused);
+    }
+    return series;
   }
 }
