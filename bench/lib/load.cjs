@@ -50,6 +50,7 @@ function summarise(latenciesMs) {
  * @property {number} clientErrors non-2xx answers, connection errors and timeouts
  * @property {Record<string, number>} statuses
  * @property {number} spanMs first request sent to last answer received (open loop only)
+ * @property {{ second: number, sent: number, p50: number, max: number }[]} [timeline]
  */
 
 /**
@@ -169,6 +170,19 @@ async function openLoop(targets, { rate, durationMs, pools, timeoutMs = 15_000 }
     .filter((r) => r.status >= 200 && r.status < 300)
     .map((r) => r.latencyMs);
   const lastAnswer = requests.reduce((max, r) => Math.max(max, r.sentAt + r.latencyMs), 0);
+  // Per second of the trace: how many were sent, and how long they took (p50 / max).
+  /** @type {number[][]} */
+  const bySecond = [];
+  for (const r of requests) (bySecond[Math.floor(r.sentAt / 1000)] ??= []).push(r.latencyMs);
+  const timeline = Array.from(bySecond, (list = [], second) => {
+    const sorted = list.slice().sort((a, b) => a - b);
+    return {
+      second,
+      sent: list.length,
+      p50: Math.round(quantile(sorted, 0.5) * 10) / 10,
+      max: Math.round((sorted[sorted.length - 1] ?? NaN) * 10) / 10,
+    };
+  });
   return {
     elapsedS,
     sent: requests.length,
@@ -177,6 +191,7 @@ async function openLoop(targets, { rate, durationMs, pools, timeoutMs = 15_000 }
     statuses,
     // From the first send (t = 0) to the last answer: the time the trace kept the system busy.
     spanMs: lastAnswer,
+    timeline,
   };
 }
 

@@ -70,7 +70,14 @@ async function runTrace(ctx, system) {
     limit: TRACE.limit,
     windowMs: TRACE.windowMs,
   });
-  return { ...merge([run]), spanMs: Math.round(run.spanMs), ...counts, ...bound, rss };
+  return {
+    ...merge([run]),
+    spanMs: Math.round(run.spanMs),
+    ...counts,
+    ...bound,
+    rss,
+    timeline: run.timeline,
+  };
 }
 
 /** @param {Context} ctx @param {Report} report */
