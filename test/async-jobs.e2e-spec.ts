@@ -331,4 +331,22 @@ describe('async jobs: at least once, done once', () => {
     expect(last.headers['x-spillway-signature']).toBe(`sha256=${expected}`);
     expect(JSON.parse(last.body)).toMatchObject({ id, status: 'done', provider: 'free' });
   });
+
+  it('refuses an async coupon job for a campaign, which must come from its stock and limit', async () => {
+    const token = await login(api, ADMIN.email, ADMIN.password);
+    const created = await fetch(`${api.url}/campaigns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: 'limited', prefix: 'LIM', limit: 2, stockTarget: 0 }),
+    });
+    expect(created.status).toBe(201);
+    const res = await client(api, token).submit({
+      kind: 'coupon',
+      payload: { campaign: 'limited', count: 5 },
+    });
+    expect(res.status).toBe(409);
+    expect(await json<{ type: string }>(res)).toMatchObject({
+      type: 'urn:spillway:problem:campaign-coupons-are-sync',
+    });
+  });
 });

@@ -2,6 +2,8 @@ import type { AuthenticatedUser } from '@app/contracts';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '@app/http';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { CampaignStore } from '../campaigns/campaign-store';
+import type { IssueCouponsDto } from '../coupons/coupons.dto';
 import { EventsPublisher } from '../events/events-publisher';
 import { validatePayload } from './job-payload';
 import { JobQueues } from './job-queue';
@@ -20,11 +22,23 @@ export class JobsService {
     private readonly store: JobStore,
     private readonly queues: JobQueues,
     private readonly events: EventsPublisher,
+    private readonly campaigns: CampaignStore,
   ) {}
 
   /** A job is accepted only once it is both recorded and queued: 202 never loses a job. */
   async accept(dto: CreateJobDto, user: AuthenticatedUser): Promise<JobAcceptedDto> {
     const payload = validatePayload(dto.kind, dto.payload);
+    if (
+      dto.kind === 'coupon' &&
+      (await this.campaigns.state((payload as IssueCouponsDto).campaign))
+    ) {
+      // Campaign coupons come from the campaign's stock under its limit, which only the
+      // synchronous path enforces today; an async job must not bypass the limit.
+      throw new ConflictError(
+        'campaign-coupons-are-sync',
+        'Coupons of a campaign are issued with POST /coupons, which takes them from the campaign stock.',
+      );
+    }
     const id = randomUUID();
     const now = Date.now();
     try {
