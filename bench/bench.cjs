@@ -24,6 +24,7 @@ const { profileGateway } = require('./scenarios/profile.cjs');
 const { scaleScenario } = require('./scenarios/scale.cjs');
 
 const RESULTS_DIR = path.join(__dirname, 'results');
+const SCENARIOS = ['overhead', 'failover', 'scale'];
 /** Set on Ctrl-C: the scenario that fails because its processes were stopped stays quiet. */
 let interrupted = false;
 
@@ -32,7 +33,7 @@ function parseArgs(argv) {
     full: false,
     profile: false,
     keepLogs: false,
-    only: ['overhead', 'failover', 'scale'],
+    only: SCENARIOS,
     /** @type {string[]} e.g. --gateway-node-args="--max-semi-space-size=8" to try a flag */
     gatewayNodeArgs: [],
   };
@@ -40,8 +41,14 @@ function parseArgs(argv) {
     if (arg === '--full') args.full = true;
     else if (arg === '--profile') args.profile = true;
     else if (arg === '--keep-logs') args.keepLogs = true;
-    else if (arg.startsWith('--only=')) args.only = arg.slice('--only='.length).split(',');
-    else if (arg.startsWith('--gateway-node-args=')) {
+    else if (arg.startsWith('--only=')) {
+      args.only = arg.slice('--only='.length).split(',');
+      const unknown = args.only.filter((name) => !SCENARIOS.includes(name));
+      if (unknown.length > 0) {
+        process.stderr.write(`unknown scenario ${unknown.join(', ')} (${SCENARIOS.join(', ')})\n`);
+        process.exit(2);
+      }
+    } else if (arg.startsWith('--gateway-node-args=')) {
       args.gatewayNodeArgs = arg.slice('--gateway-node-args='.length).split(' ').filter(Boolean);
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
@@ -128,6 +135,11 @@ async function main() {
     if (!nginx && !args.profile) log(INSTALL_HINT);
     const machineInfo = machine();
     const loadBefore = loadAverage();
+    // The 1-minute load average every 5 s: how busy the machine was while the bench ran.
+    /** @type {number[]} */
+    const loadSamples = [loadBefore[0]];
+    const loadTimer = setInterval(() => loadSamples.push(loadAverage()[0]), 5000);
+    loadTimer.unref();
     log(
       `${modeName} run on ${machineInfo.nproc} CPU(s) ${machineInfo.cpu}, node ${machineInfo.node}, load average ${loadBefore.join(' ')}`,
     );
@@ -200,7 +212,13 @@ async function main() {
       if (args.only.includes('scale')) scenarios.scale = await scaleScenario(ctx, report);
       rssRows(ctx, report);
     }
+    clearInterval(loadTimer);
     const loadAfter = loadAverage();
+    loadSamples.push(loadAfter[0]);
+    const loadDuring = {
+      mean: Math.round((loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length) * 100) / 100,
+      max: Math.max(...loadSamples),
+    };
     const finishedAt = new Date();
     const result = {
       command,
@@ -208,7 +226,12 @@ async function main() {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationS: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
-      machine: { ...machineInfo, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
+      machine: {
+        ...machineInfo,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: loadAfter,
+        loadAverage1mDuring: loadDuring,
+      },
       nginx: nginx ? spawnSync(nginx, ['-v'], { encoding: 'utf8' }).stderr.trim() : null,
       targets: TARGETS,
       scenarios,
@@ -223,7 +246,7 @@ async function main() {
     if (!args.profile) {
       process.stdout.write(`\n${report.render()}\n\n`);
       process.stdout.write(
-        `${result.command}: ${result.durationS}s, load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after; ${report.misses} target(s) missed\n`,
+        `${result.command}: ${result.durationS}s on ${machineInfo.nproc} CPU(s); load average ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after, 1-min mean ${loadDuring.mean} / max ${loadDuring.max} during; ${report.misses} target(s) missed\n`,
       );
     }
     process.stdout.write(`results: ${path.relative(process.cwd(), file)}\n`);
