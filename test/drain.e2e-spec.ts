@@ -175,4 +175,35 @@ describe('drain: SIGTERM one of two gateway replicas under load', () => {
     expect(log).toContain('"msg":"draining"');
     expect(log).toContain('"msg":"stopped"');
   });
+  it('every other app also finishes an in-flight request, then refuses connections and exits 0', async () => {
+    const inFlight = (app: AppProcess, path: string, body: unknown, headers = {}) =>
+      fetch(`${app.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const cases = [
+      { app: free, request: inFlight(free, '/v1/messages', { text: 'last one' }) },
+      {
+        app: paid,
+        request: inFlight(
+          paid,
+          '/v1/messages',
+          { text: 'last one' },
+          { 'x-api-key': 'dev-paid-key' },
+        ),
+      },
+      { app: users, request: inFlight(users, '/auth/login', ADMIN) },
+    ];
+    // The providers answer after LATENCY_MS: the signal lands while the request is running.
+    await new Promise((r) => setTimeout(r, 50));
+    const exits = cases.map(({ app }) => app.stop('SIGTERM'));
+    for (const { request } of cases) expect((await request).status).toBe(200);
+    expect(await Promise.all(exits)).toEqual([0, 0, 0]);
+    for (const { app } of cases) {
+      await expect(fetch(`${app.url}/health`)).rejects.toMatchObject({
+        cause: { code: 'ECONNREFUSED' },
+      });
+    }
+  });
 });
