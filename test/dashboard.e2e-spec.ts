@@ -189,4 +189,11 @@ describe('dashboard in a real browser (headless Chromium, real processes)', () =
     expect(await polling.locator('#quota-remaining').innerText()).toBe('0');
     await polling.close();
   });
+  it('ends the live stream on SIGTERM, so the replica still drains promptly and exits 0', async () => {
+    await showsText(page, '#conn', 'live');
+    const started = Date.now();
+    expect(await gateway.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await page.locator('#conn', { hasText: /reconnecting|offline|error/ }).waitFor();
+  });
 });

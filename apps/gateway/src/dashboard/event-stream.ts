@@ -19,7 +19,8 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): D
     ...Object.fromEntries(headers),
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
-    connection: 'keep-alive',
+    // The stream ends only on a drain or a logout; its socket is not reused after it.
+    connection: 'close',
     // Proxies such as nginx would otherwise buffer the stream.
     'x-accel-buffering': 'no',
   });
