@@ -14,7 +14,15 @@ const path = require('node:path');
 const { buildIfStale } = require('../scripts/build.cjs');
 const { startRedisServer, RedisUnavailableError } = require('../scripts/redis.cjs');
 const { findNginx, INSTALL_HINT } = require('./lib/nginx.cjs');
-const { ROOT, killAllNow, startApp, stopAll, track, untrack } = require('./lib/processes.cjs');
+const {
+  ROOT,
+  killAllNow,
+  snapshotDist,
+  startApp,
+  stopAll,
+  track,
+  untrack,
+} = require('./lib/processes.cjs');
 const { Report, fixed } = require('./lib/report.cjs');
 const { JSON_HEADERS, MODES, TARGETS } = require('./lib/settings.cjs');
 const { log } = require('./lib/stack.cjs');
@@ -130,6 +138,7 @@ async function main() {
 
   try {
     buildIfStale();
+    snapshotDist(tmpDir);
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const nginx = findNginx();
     if (!nginx && !args.profile) log(INSTALL_HINT);

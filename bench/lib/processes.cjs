@@ -8,6 +8,24 @@ const { freePort } = require('../../scripts/redis.cjs');
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** Where the apps run from: dist/ itself, or the run's private snapshot of it. */
+let appRoot = ROOT;
+
+/**
+ * Copies dist/ into the run's temp dir and runs every app from there. Other engineers
+ * rebuild dist/ whenever they test; a rebuild in the middle of a run would otherwise mix
+ * two versions of the apps in one table, or stop the run with a half-written build.
+ * @param {string} tmpDir
+ */
+function snapshotDist(tmpDir) {
+  const dir = path.join(tmpDir, 'app');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  // Packages still resolve from the repository's node_modules.
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  appRoot = dir;
+}
+
 /**
  * @typedef {object} Tracked
  * @property {string} name
@@ -152,7 +170,7 @@ async function startApp({ app, name, env, logDir, nodeArgs = [] }) {
   const { child, entry, logFile } = spawnTracked({
     name,
     command: process.execPath,
-    args: [...nodeArgs, path.join(ROOT, 'dist/apps', app, 'src/main.js')],
+    args: [...nodeArgs, path.join(appRoot, 'dist/apps', app, 'src/main.js')],
     env: childEnv,
     logDir,
   });
@@ -166,4 +184,14 @@ async function startApp({ app, name, env, logDir, nodeArgs = [] }) {
   return { name, pid: entry.pid, port, url, stop: entry.stop };
 }
 
-module.exports = { ROOT, track, untrack, killAllNow, stopAll, spawnTracked, waitReady, startApp };
+module.exports = {
+  ROOT,
+  snapshotDist,
+  track,
+  untrack,
+  killAllNow,
+  stopAll,
+  spawnTracked,
+  waitReady,
+  startApp,
+};
