@@ -11,7 +11,13 @@ import type { Redis } from 'ioredis';
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import type { GatewayConfig } from '../gateway.config';
-import { bullPrefix, CALLBACKS_QUEUE, workerConnection, type QueuedJob } from './job-queue';
+import {
+  bullPrefix,
+  closeWorker,
+  CALLBACKS_QUEUE,
+  workerConnection,
+  type QueuedJob,
+} from './job-queue';
 import { JobStore } from './job-store';
 import { JobStateDto } from './jobs.dto';
 
@@ -84,7 +90,7 @@ export class CallbackWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker, this.config.SHUTDOWN_TIMEOUT_MS);
     this.connection?.disconnect();
   }
 }

@@ -1,7 +1,7 @@
 import { APP_CONFIG } from '@app/config';
 import { createRedisClient } from '@app/redis';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../gateway.config';
 
@@ -58,4 +58,25 @@ export class JobQueues implements OnApplicationShutdown {
     await Promise.allSettled([this.jobs.close(), this.callbacks.close()]);
     this.connection.disconnect();
   }
+}
+
+/**
+ * Lets active jobs finish, but not past most of the drain budget: with Redis gone BullMQ's
+ * close never resolves, and the process must still exit. An unfinished job's lock lapses
+ * and another worker runs it again (at least once).
+ */
+export async function closeWorker(worker: Worker, shutdownTimeoutMs: number): Promise<void> {
+  const budget = Math.max(100, shutdownTimeoutMs - 1000);
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    worker.close().then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), budget);
+    }),
+  ]).catch(() => false);
+  clearTimeout(timer);
+  if (!closed)
+    await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 500))]).catch(
+      () => undefined,
+    );
 }

@@ -10,7 +10,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../gateway.config';
 import { JobProcessor } from './job-processor';
-import { bullPrefix, JOBS_QUEUE, workerConnection, type QueuedJob } from './job-queue';
+import { bullPrefix, closeWorker, JOBS_QUEUE, workerConnection, type QueuedJob } from './job-queue';
 import { JobStore } from './job-store';
 
 /**
@@ -65,7 +65,7 @@ export class JobWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker, this.config.SHUTDOWN_TIMEOUT_MS);
     this.connection?.disconnect();
   }
 }

@@ -3,6 +3,7 @@ import { EventsModule } from '../events/events.module';
 import { RoutingModule } from '../routing/routing.module';
 import { CallbackWorker } from './callback-worker';
 import { JobProcessor } from './job-processor';
+import { JobMetrics } from './job-metrics';
 import { JobQueues } from './job-queue';
 import { JobStore } from './job-store';
 import { JobWorker } from './job-worker';
@@ -12,7 +13,7 @@ import { JobsService } from './jobs.service';
 /** Job records and queues: shared by the HTTP side and the workers. */
 @Module({
   imports: [RoutingModule, EventsModule],
-  providers: [JobStore, JobQueues],
+  providers: [JobStore, JobQueues, JobMetrics],
   exports: [JobStore, JobQueues, RoutingModule, EventsModule],
 })
 export class JobsCoreModule {}

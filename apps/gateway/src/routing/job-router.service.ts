@@ -41,6 +41,8 @@ export interface RouteContext {
   freeOnly?: boolean;
   /** Sent as Idempotency-Key, so a job retried after a crash is not done (or billed) twice. */
   idempotencyKey?: string;
+  /** Adds the route's provider and reason to the request's access-log line, refusals too. */
+  annotate?: (fields: Record<string, unknown>) => void;
 }
 
 export interface RoutedJob {
@@ -271,6 +273,7 @@ export class JobRouter {
     costMicros: number,
     failure?: ProviderFailure,
   ): void {
+    context.annotate?.({ provider: provider ?? 'none', reason, outcome });
     this.events.emit({
       kind: request.kind,
       provider,

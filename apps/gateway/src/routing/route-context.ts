@@ -23,6 +23,7 @@ export function routeContext(request: FastifyRequest, user: AuthenticatedUser): 
     origin: 'sync',
     requestId: request.id,
     waitMs: preferredWaitMs(request),
+    annotate: (fields) => addLogContext(request, fields),
   };
 }
 
