@@ -19,7 +19,7 @@ const MODES = {
     moderateRounds: 3,
     moderateRoundMs: 2_000,
     traceMs: 8_500,
-    scaleS: 5,
+    scaleS: 4,
   },
   full: {
     warmupS: 3,
