@@ -178,11 +178,9 @@ describe('JwtVerifier', () => {
     });
     const token = await sign(claims, { exp: Math.floor(Date.now() / 1000) + 60 });
     await verifier.verify(token);
-    const started = performance.now();
-    for (let i = 0; i < 100_000; i += 1) await verifier.verify(token);
-    const perSecond = 100_000 / ((performance.now() - started) / 1000);
+    // The speed this buys is measured by `npm run bench`; here: one key lookup, ever.
+    for (let i = 0; i < 1000; i += 1) await verifier.verify(token);
     expect(lookups).toBe(1);
-    expect(perSecond).toBeGreaterThan(100_000);
     // Past its expiry the cached entry is not used.
     await expect(verifier.verify(token, Date.now() + 61_000)).rejects.toThrow(TokenRejectedError);
   });
