@@ -59,14 +59,20 @@ async function waitFor<T>(
 }
 
 async function settle(api: ReturnType<typeof client>, ids: string[], timeoutMs: number) {
+  let last: JobState[] = [];
   return waitFor(
     async () => {
-      const states = await Promise.all(ids.map((id) => api.get(id)));
-      return states.every((s) => s.status === 'done' || s.status === 'failed') ? states : undefined;
+      last = await Promise.all(ids.map((id) => api.get(id)));
+      return last.every((s) => s.status === 'done' || s.status === 'failed') ? last : undefined;
     },
     timeoutMs,
     'jobs to finish',
-  );
+  ).catch((error: Error) => {
+    const summary = last.map((s) => `${s.status}/${s.provider ?? '-'}/${s.error ?? ''}`);
+    throw new Error(
+      `${error.message}: ${[...new Set(summary)].map((k) => `${k} x${summary.filter((x) => x === k).length}`).join(', ')}`,
+    );
+  });
 }
 
 async function providerCounts(free: AppProcess, paid: AppProcess) {
@@ -99,6 +105,8 @@ async function startStack(
       FREE_QUOTA_LIMIT: freeEnv.FREE_QUOTA_LIMIT,
       FREE_QUOTA_WINDOW_MS: freeEnv.FREE_QUOTA_WINDOW_MS,
       JOBS_SYNC_SHARE_PERCENT: 0,
+      // These tests poll every job every 100 ms; the per-user limit is not under test here.
+      USER_RATE_LIMIT_PER_MIN: 1_000_000,
       ...gatewayEnv,
     },
   });
@@ -264,6 +272,7 @@ describe('async jobs: at least once, done once', () => {
       PAID_PROVIDER_URL: paid.url,
       FREE_QUOTA_LIMIT: 50,
       JOBS_LOCK_MS: 2000,
+      USER_RATE_LIMIT_PER_MIN: 1_000_000,
     };
     api = await startApp('gateway', { env: { ...env, GATEWAY_MODE: 'api' } });
     workerEnvironment = { ...env, GATEWAY_MODE: 'worker' };
