@@ -80,6 +80,8 @@ export class JobRouter {
   private readonly retries = new RetryBudget();
   /** This replica counted a failure of free that a later success should clear. */
   private failuresPending = false;
+  /** The newest window this replica has resynchronised (see learnFromFree). */
+  private syncedWindow = -1;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: GatewayConfig,
@@ -173,7 +175,15 @@ export class JobRouter {
     if (headers && outcome.type !== 'rate-limited') {
       const remaining = Number(header(headers, RATE_LIMIT_HEADERS.remaining));
       const resetMs = Number(header(headers, RATE_LIMIT_HEADERS.resetMs));
-      if (Number.isFinite(remaining) && Number.isFinite(resetMs)) {
+      // Once a window is synced its end is exact and its count only grows through us, so
+      // later answers of that window change nothing; each replica resyncs a window once
+      // (saving a Redis round trip per request) and 1 answer in 16 after that, in case
+      // somebody else uses the free account. Answers of older windows always go through:
+      // they drive the carry and misalignment rules.
+      const current = grant.windowId >= this.syncedWindow;
+      const needed = grant.windowId > this.syncedWindow || Math.random() < 1 / 16;
+      if (Number.isFinite(remaining) && Number.isFinite(resetMs) && (!current || needed)) {
+        if (current) this.syncedWindow = grant.windowId;
         this.quota
           .sync(grant, { remaining, resetMs })
           .catch((error: unknown) => this.warn('sync', error));
