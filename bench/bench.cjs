@@ -83,6 +83,8 @@ function machine() {
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     commit: git(['rev-parse', '--short', 'HEAD']),
+    // What was built on top of that commit: uncommitted changes to the apps under test.
+    uncommitted: git(['status', '--porcelain', '--', 'apps', 'libs']).split('\n').filter(Boolean),
   };
 }
 
@@ -150,7 +152,7 @@ async function main() {
     const loadTimer = setInterval(() => loadSamples.push(loadAverage()[0]), 5000);
     loadTimer.unref();
     log(
-      `${modeName} run on ${machineInfo.nproc} CPU(s) ${machineInfo.cpu}, node ${machineInfo.node}, load average ${loadBefore.join(' ')}`,
+      `${modeName} run on ${machineInfo.nproc} CPU(s) ${machineInfo.cpu}, node ${machineInfo.node}, load average ${loadBefore.join(' ')}, commit ${machineInfo.commit}${machineInfo.uncommitted.length ? ` + ${machineInfo.uncommitted.length} uncommitted file(s) in apps/libs` : ''}`,
     );
 
     if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
