@@ -192,7 +192,10 @@ describe('dashboard in a real browser (headless Chromium, real processes)', () =
   it('ends the live stream on SIGTERM, so the replica still drains promptly and exits 0', async () => {
     await showsText(page, '#conn', 'live');
     const started = Date.now();
-    expect(await gateway.stop('SIGTERM')).toBe(0);
+    const code = await gateway.stop('SIGTERM');
+    // On failure, say why: the replica's own last words.
+    if (code !== 0) process.stderr.write(`${gateway.lines.slice(-15).join('\n')}\n`);
+    expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
     await page.locator('#conn', { hasText: /reconnecting|offline|error/ }).waitFor();
   });
