@@ -6,18 +6,11 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Job } from 'bullmq';
 import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import type { GatewayConfig } from '../gateway.config';
-import {
-  bullPrefix,
-  closeWorker,
-  CALLBACKS_QUEUE,
-  workerConnection,
-  type QueuedJob,
-} from './job-queue';
+import { CALLBACKS_QUEUE, startWorker, type QueuedJob, type RunningWorker } from './job-queue';
 import { JobStore } from './job-store';
 import { JobStateDto } from './jobs.dto';
 
@@ -38,8 +31,7 @@ export function signCallback(secret: string, timestamp: string, body: string): s
 @Injectable()
 export class CallbackWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CallbackWorker.name);
-  private worker: Worker<QueuedJob> | null = null;
-  private connection: Redis | null = null;
+  private running: RunningWorker | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: GatewayConfig,
@@ -47,13 +39,14 @@ export class CallbackWorker implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.connection = workerConnection(this.config, 'callbacks-worker');
-    this.worker = new Worker<QueuedJob>(CALLBACKS_QUEUE, (job) => this.deliver(job), {
-      connection: this.connection,
-      prefix: bullPrefix(this.config),
-      concurrency: 4,
-    });
-    this.worker.on('failed', (job, error) => {
+    this.running = startWorker(
+      this.config,
+      CALLBACKS_QUEUE,
+      (job) => this.deliver(job),
+      { concurrency: 4 },
+      this.logger,
+    );
+    this.running.worker.on('failed', (job, error) => {
       if (!job) return;
       this.logger.warn(
         `callback for job ${job.data.id} attempt ${job.attemptsMade}: ${error.message}`,
@@ -62,7 +55,6 @@ export class CallbackWorker implements OnModuleInit, OnApplicationShutdown {
         void this.store.setCallbackState(job.data.id, 'failed').catch(() => undefined);
       }
     });
-    this.worker.on('error', (error) => this.logger.warn(`callback worker: ${error.message}`));
   }
 
   private async deliver(job: Job<QueuedJob>): Promise<void> {
@@ -90,7 +82,6 @@ export class CallbackWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.worker) await closeWorker(this.worker, this.config.SHUTDOWN_TIMEOUT_MS);
-    this.connection?.disconnect();
+    await this.running?.stop();
   }
 }

@@ -1,7 +1,8 @@
 import { APP_CONFIG } from '@app/config';
 import { createRedisClient } from '@app/redis';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, type ConnectionOptions, type Worker } from 'bullmq';
+import type { Logger } from '@nestjs/common';
+import { Queue, Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../gateway.config';
 
@@ -79,4 +80,33 @@ export async function closeWorker(worker: Worker, shutdownTimeoutMs: number): Pr
     await Promise.race([worker.close(true), new Promise((r) => setTimeout(r, 500))]).catch(
       () => undefined,
     );
+}
+
+/** A worker on its own blocking connection, stopped with the bounded close above. */
+export interface RunningWorker {
+  worker: Worker<QueuedJob>;
+  stop(): Promise<void>;
+}
+
+export function startWorker(
+  config: GatewayConfig,
+  queue: string,
+  processor: Processor<QueuedJob>,
+  options: Omit<WorkerOptions, 'connection' | 'prefix'>,
+  logger: Logger,
+): RunningWorker {
+  const connection = workerConnection(config, `${queue}-worker`);
+  const worker = new Worker<QueuedJob>(queue, processor, {
+    ...options,
+    connection,
+    prefix: bullPrefix(config),
+  });
+  worker.on('error', (error) => logger.warn(`${queue} worker: ${error.message}`));
+  return {
+    worker,
+    stop: async () => {
+      await closeWorker(worker, config.SHUTDOWN_TIMEOUT_MS);
+      connection.disconnect();
+    },
+  };
 }

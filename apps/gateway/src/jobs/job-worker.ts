@@ -6,11 +6,10 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { GatewayConfig } from '../gateway.config';
 import { JobProcessor } from './job-processor';
-import { bullPrefix, closeWorker, JOBS_QUEUE, workerConnection, type QueuedJob } from './job-queue';
+import { JOBS_QUEUE, startWorker, type QueuedJob, type RunningWorker } from './job-queue';
 import { JobStore } from './job-store';
 
 /**
@@ -22,8 +21,7 @@ import { JobStore } from './job-store';
 @Injectable()
 export class JobWorker implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobWorker.name);
-  private worker: Worker<QueuedJob> | null = null;
-  private connection: Redis | null = null;
+  private running: RunningWorker | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: GatewayConfig,
@@ -32,21 +30,19 @@ export class JobWorker implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.connection = workerConnection(this.config, 'jobs-worker');
-    this.worker = new Worker<QueuedJob>(
+    this.running = startWorker(
+      this.config,
       JOBS_QUEUE,
       (job, token) => this.processor.process(job, token),
       {
-        connection: this.connection,
-        prefix: bullPrefix(this.config),
         concurrency: this.config.JOBS_CONCURRENCY,
         lockDuration: this.config.JOBS_LOCK_MS,
         stalledInterval: Math.max(500, Math.floor(this.config.JOBS_LOCK_MS / 2)),
         maxStalledCount: 3,
       },
+      this.logger,
     );
-    this.worker.on('failed', (job, error) => void this.onFailed(job, error));
-    this.worker.on('error', (error) => this.logger.warn(`job worker: ${error.message}`));
+    this.running.worker.on('failed', (job, error) => void this.onFailed(job, error));
   }
 
   private async onFailed(job: Job<QueuedJob> | undefined, error: Error): Promise<void> {
@@ -65,7 +61,6 @@ export class JobWorker implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.worker) await closeWorker(this.worker, this.config.SHUTDOWN_TIMEOUT_MS);
-    this.connection?.disconnect();
+    await this.running?.stop();
   }
 }
