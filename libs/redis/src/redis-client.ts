@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { CoalescingRedis } from './coalescing-redis';
 import type { Logger } from 'pino';
 
 export interface RedisClientConfig {
@@ -15,18 +16,18 @@ export function createRedisClient(
   config: RedisClientConfig,
   name: string,
   logger?: Logger,
-  overrides: RedisOptions = {},
+  overrides: Omit<RedisOptions, 'replyMapping'> = {},
 ): Redis {
-  const client = new Redis(config.REDIS_URL, {
+  const client = new CoalescingRedis(config.REDIS_URL, {
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
-    // Not enableAutoPipelining: it saves syscalls under load, but ties each command's answer
-    // to its whole batch, so with a frozen Redis one request waited out several command
-    // timeouts (caught by test/gateway-redis-outage.e2e-spec.ts).
+    // Not enableAutoPipelining: it ties each command's answer to its whole batch, so with a
+    // frozen Redis one request waited out several command timeouts (caught by
+    // test/gateway-redis-outage.e2e-spec.ts). CoalescingRedis saves the syscalls instead.
     ...overrides,
   });
   let lastWarning = 0;
