@@ -3,9 +3,10 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
-import type { Logger } from 'pino';
+import { type FastifyBaseLogger, LogController } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { Lifecycle } from './lifecycle';
+import { LazyChildLogger } from './lazy-child-logger';
 import { createLogger, NestPinoLogger } from './logger';
 import { ProblemFastifyAdapter } from './problem-fastify-adapter';
 import { ProblemFilter } from './problem.filter';
@@ -49,6 +50,11 @@ export async function createApp(spec: AppSpec): Promise<CreatedApp> {
     loggerInstance: logger,
     // One access-log line per request is written below, with the fields we choose.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (
+      parent: FastifyBaseLogger,
+      bindings: Bindings,
+      options: ChildLoggerOptions,
+    ) => new LazyChildLogger(parent as Logger, bindings, options),
     bodyLimit: spec.config.BODY_LIMIT_BYTES,
     requestIdHeader: false,
     genReqId: (request: { headers: IncomingHttpHeaders }) =>
