@@ -33,12 +33,13 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# ---- one stage per app: its entry point and its port (the PORT default of its config schema;
-# test/compose.e2e-spec.ts checks both). node runs as PID 1 and gets SIGTERM itself. ----
+# ---- one stage per app: its entry point, its V8 flags (apps/node-flags.json) and its port (the
+# PORT default of its config schema; test/compose.e2e-spec.ts checks all three). node runs as
+# PID 1 and gets SIGTERM itself. ----
 FROM runtime AS app-gateway
 ENV PORT=3000
 EXPOSE 3000
-CMD ["node", "dist/apps/gateway/src/main.js"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=30", "--single-threaded-gc", "dist/apps/gateway/src/main.js"]
 
 FROM runtime AS app-users
 ENV PORT=3001

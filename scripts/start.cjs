@@ -6,6 +6,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { buildIfStale } = require('./build.cjs');
 const { ensureRedis, RedisUnavailableError } = require('./redis.cjs');
+/** V8 flags per app (heap sizing for the gateway): the same wherever the apps run. */
+const NODE_FLAGS = require('../apps/node-flags.json');
 
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.spillway');
@@ -92,10 +94,11 @@ async function main() {
 
   for (const app of APPS) {
     const log = fs.createWriteStream(path.join(logDir, `${app.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [path.join(root, 'dist/apps', app.name, 'src/main.js')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...NODE_FLAGS[app.name], path.join(root, 'dist/apps', app.name, 'src/main.js')],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     child.stdout.pipe(log);
     child.stderr.on('data', (chunk) => process.stderr.write(`[${app.name}] ${chunk}`));
     child.stderr.pipe(log);

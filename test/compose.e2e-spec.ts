@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, resolve } from 'node:path';
 import { ConfigValidationError, parseConfig } from '@app/config';
+import { nodeFlags } from '@app/testing';
 import { parse } from 'yaml';
 import { APP_SCHEMAS, type AppSchema } from './support/config-schemas';
 
@@ -335,8 +336,11 @@ function dockerfileProblems(text: string): string[] {
     for (const setting of ['NODE_ENV=production', 'HOST=0.0.0.0'])
       if (!env.includes(setting)) problems.push(`app-${app.name}: ENV ${setting}`);
     const main = `dist/apps/${app.name}/src/main.js`;
+    const command = JSON.stringify(['node', ...nodeFlags(app.name), main]);
     if (!all('CMD', [stage]).some((cmd) => cmd.includes(`"${main}"`)))
       problems.push(`app-${app.name}: CMD does not run ${main}`);
+    else if (!all('CMD', [stage]).some((cmd) => JSON.stringify(JSON.parse(cmd)) === command))
+      problems.push(`app-${app.name}: CMD is not ${command} (apps/node-flags.json)`);
     else if (!existsSync(resolve(ROOT, main))) problems.push(`${main} is not what the build emits`);
     const user = all('USER', chain)[0];
     if (!user || /^(root|0)(:|$)/.test(user)) problems.push(`app-${app.name}: runs as root`);
@@ -423,6 +427,11 @@ describe('Dockerfile', () => {
 
   it('builds every app in stages, runs it unprivileged on its schema port, checks /health', () => {
     expect(dockerfileProblems(dockerfile)).toEqual([]);
+  });
+
+  it('reports a stage whose V8 flags are not those of apps/node-flags.json', () => {
+    const broken = dockerfile.replace('"--single-threaded-gc", ', '');
+    expect(dockerfileProblems(broken).join('\n')).toMatch(/app-gateway: CMD is not/);
   });
 
   it('reports a stage whose port disagrees with the schema', () => {

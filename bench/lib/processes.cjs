@@ -5,6 +5,8 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { freePort } = require('../../scripts/redis.cjs');
+/** V8 flags per app (apps/node-flags.json), the same wherever the apps run. */
+const NODE_FLAGS = require('../../apps/node-flags.json');
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -170,7 +172,8 @@ async function startApp({ app, name, env, logDir, nodeArgs = [] }) {
   const { child, entry, logFile } = spawnTracked({
     name,
     command: process.execPath,
-    args: [...nodeArgs, path.join(appRoot, 'dist/apps', app, 'src/main.js')],
+    // The app's own flags first (apps/node-flags.json, as everywhere), then the run's extras.
+    args: [...NODE_FLAGS[app], ...nodeArgs, path.join(appRoot, 'dist/apps', app, 'src/main.js')],
     env: childEnv,
     logDir,
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freePort } from './ports';
 import { testRedisUrl } from './redis';
@@ -26,6 +27,15 @@ export interface StartOptions {
 
 const ROOT = resolve(__dirname, '../../..');
 
+/** The V8 flags an app runs with everywhere (apps/node-flags.json), so tests run it the same way. */
+export function nodeFlags(name: AppName): string[] {
+  const flags = JSON.parse(readFileSync(resolve(ROOT, 'apps/node-flags.json'), 'utf8')) as Record<
+    AppName,
+    string[]
+  >;
+  return flags[name];
+}
+
 /**
  * Runs an app from dist/ as a real process on a free port (the e2e global setup builds
  * dist first) and waits until its /health answers.
@@ -43,10 +53,14 @@ export async function startApp(name: AppName, options: StartOptions = {}): Promi
     if (value !== undefined) env[key] = String(value);
   }
   env.PORT = String(port);
-  const child = spawn(process.execPath, [resolve(ROOT, 'dist/apps', name, 'src/main.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(name), resolve(ROOT, 'dist/apps', name, 'src/main.js')],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(line);

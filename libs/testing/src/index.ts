@@ -1,6 +1,13 @@
 export { freePort } from './ports';
 export { testRedisUrl, uniquePrefix, testRedis, deleteKeys } from './redis';
-export { startApp, stopAll, type AppName, type AppProcess, type StartOptions } from './app-process';
+export {
+  nodeFlags,
+  startApp,
+  stopAll,
+  type AppName,
+  type AppProcess,
+  type StartOptions,
+} from './app-process';
 export {
   FakeUpstream,
   type FakeBehaviour,
