@@ -121,7 +121,7 @@ export class JobRouter {
         Math.max(MIN_FREE_RETRY_MS, freeDeadline - Date.now()),
       );
       const reason: RouteReason = decision.probe ? 'free-probe' : 'free-quota';
-      this.learnFromFree(decision, outcome);
+      await this.learnFromFree(decision, outcome);
       switch (outcome.type) {
         case 'success':
           return this.served(request, context, outcome, reason);
@@ -166,11 +166,15 @@ export class JobRouter {
     }
   }
 
-  /** Resynchronises the shared model and the circuit from a free answer, off the hot path. */
-  private learnFromFree(
+  /**
+   * Resynchronises the shared model from a free answer off the hot path. Closing the circuit
+   * after a successful probe is awaited: the caller must not hear back before every replica
+   * can see free is healthy again (Redis writes of a turn leave after its responses).
+   */
+  private async learnFromFree(
     grant: Extract<QuotaDecision, { granted: true }>,
     outcome: ProviderOutcome<unknown>,
-  ): void {
+  ): Promise<void> {
     const { headers } = outcome;
     if (headers && outcome.type !== 'rate-limited') {
       const remaining = Number(header(headers, RATE_LIMIT_HEADERS.remaining));
@@ -191,7 +195,7 @@ export class JobRouter {
     }
     if (outcome.type === 'success' && (grant.probe || this.failuresPending)) {
       this.failuresPending = false;
-      this.quota.recordRecovery().catch((error: unknown) => this.warn('recovery', error));
+      await this.quota.recordRecovery().catch((error: unknown) => this.warn('recovery', error));
     }
   }
 
