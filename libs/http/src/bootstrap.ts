@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyBaseLogger, LogController } from 'fastify';
@@ -118,6 +118,12 @@ export async function runApp(spec: AppSpec): Promise<NestFastifyApplication> {
 
   let stopping = false;
   const fastify = app.getHttpAdapter().getInstance();
+  // Requests whose response has not closed yet (finished or aborted): what a drain waits for.
+  let inFlight = 0;
+  fastify.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    inFlight++;
+    response.once('close', () => inFlight--);
+  });
   // A response finished while draining closes its keep-alive connection: server.close() reaps
   // only the connections idle at that moment, and a client's pool would hold the rest open.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
@@ -135,10 +141,14 @@ export async function runApp(spec: AppSpec): Promise<NestFastifyApplication> {
       process.exit(1);
     }, spec.config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    // server.close() reaps the connections idle at that moment only. One whose response
-    // started before the drain and ends after it is then idle but open, and holds close() for
-    // the keep-alive timeout (seen as a drain timeout with a live dashboard open): keep reaping.
-    const reaper = setInterval(() => fastify.server.closeIdleConnections(), 100);
+    // server.close() reaps the connections idle at that moment only, and a connection left
+    // open after the last response (seen with a live dashboard in headless Chromium) held it
+    // until the drain timed out. Reap idle ones until it is done, and once no request is in
+    // flight close the rest: there is nothing left on them to finish.
+    const reaper = setInterval(() => {
+      if (inFlight === 0) fastify.server.closeAllConnections();
+      else fastify.server.closeIdleConnections();
+    }, 100);
     reaper.unref();
     // HTTP first (stop accepting, finish in-flight requests), then Nest's hooks: its close()
     // runs onModuleDestroy (closing upstream pools, workers) before it stops the listener.
