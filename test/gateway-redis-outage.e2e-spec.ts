@@ -1,20 +1,14 @@
-import { startApp, stopAll, type AppProcess } from '@app/testing';
+import {
+  startApp,
+  startPrivateRedis,
+  stopAll,
+  type AppProcess,
+  type PrivateRedis,
+} from '@app/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-interface PrivateRedis {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-// The same helper `npm start` uses; a private server, because the shared one is never stopped.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startRedisServer } = require('../scripts/redis.cjs') as {
-  startRedisServer(options: { dataDir: string; port?: number }): Promise<PrivateRedis>;
-};
 
 /**
  * DESIGN.md routing rule 6: with Redis gone the gateway answers fast (paid for paid plans,
@@ -89,7 +83,7 @@ describe('gateway with its Redis stopped and restarted mid-run (private redis-se
   }
 
   beforeAll(async () => {
-    redis = await startRedisServer({ dataDir });
+    redis = await startPrivateRedis({ dataDir });
     port = Number(new URL(redis.url).port);
     [users, free, paid] = await Promise.all([
       startApp('users', {
@@ -156,7 +150,7 @@ describe('gateway with its Redis stopped and restarted mid-run (private redis-se
   });
 
   it('Redis back on the same port: free again and /health 200, without restarting the gateway', async () => {
-    redis = await startRedisServer({ dataDir, port });
+    redis = await startPrivateRedis({ dataDir, port });
     expect(Number(new URL(redis.url).port)).toBe(port);
     const started = Date.now();
     let answer: Answer | undefined;

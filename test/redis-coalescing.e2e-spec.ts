@@ -1,24 +1,12 @@
 // CoalescingRedis against a real Redis: the commands of one event-loop turn leave in one
 // socket write, each keeps its own answer, and a frozen Redis fails each after one timeout.
 import { createRedisClient } from '@app/redis';
-import { deleteKeys, testRedis, testRedisUrl, uniquePrefix } from '@app/testing';
+import { deleteKeys, startPrivateRedis, testRedis, testRedisUrl, uniquePrefix } from '@app/testing';
 import type { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-interface PrivateRedis {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-// A private server to freeze: the shared one serves the other test files meanwhile.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startRedisServer } = require('../scripts/redis.cjs') as {
-  startRedisServer(options: { dataDir: string }): Promise<PrivateRedis>;
-};
 
 const TIMEOUT_MS = 300;
 
@@ -85,7 +73,7 @@ describe('CoalescingRedis (createRedisClient)', () => {
 
   it('fails every command of a frozen Redis after one command timeout, not a queue of them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'spillway-coalescing-'));
-    const redis = await startRedisServer({ dataDir });
+    const redis = await startPrivateRedis({ dataDir });
     const frozen = createRedisClient(
       { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: TIMEOUT_MS },
       'coalescing-frozen',

@@ -1,5 +1,12 @@
 export { freePort } from './ports';
-export { testRedisUrl, uniquePrefix, testRedis, deleteKeys } from './redis';
+export {
+  testRedisUrl,
+  uniquePrefix,
+  testRedis,
+  deleteKeys,
+  startPrivateRedis,
+  type PrivateRedis,
+} from './redis';
 export {
   nodeFlags,
   startApp,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 
 /** The Redis found or started by the e2e global setup. */
@@ -23,4 +24,23 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** A redis-server of a test's own, to stop, freeze or restart without touching the shared one. */
+export interface PrivateRedis {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts one with the helper `npm start` uses (scripts/redis.cjs), on `port` or a free one. */
+export function startPrivateRedis(options: {
+  dataDir: string;
+  port?: number;
+}): Promise<PrivateRedis> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startRedisServer } = require(resolve(__dirname, '../../../scripts/redis.cjs')) as {
+    startRedisServer(options: { dataDir: string; port?: number }): Promise<PrivateRedis>;
+  };
+  return startRedisServer(options);
 }
