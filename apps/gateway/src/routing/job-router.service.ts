@@ -80,7 +80,7 @@ export class JobRouter {
   private readonly retries = new RetryBudget();
   /** This replica counted a failure of free that a later success should clear. */
   private failuresPending = false;
-  /** The newest window this replica has resynchronised (see learnFromFree). */
+  /** The newest window this replica has resynchronised (see resyncFromFree). */
   private syncedWindow = -1;
 
   constructor(
@@ -121,7 +121,13 @@ export class JobRouter {
         Math.max(MIN_FREE_RETRY_MS, freeDeadline - Date.now()),
       );
       const reason: RouteReason = decision.probe ? 'free-probe' : 'free-quota';
-      await this.learnFromFree(decision, outcome);
+      this.resyncFromFree(decision, outcome);
+      if (outcome.type === 'success' && (decision.probe || this.failuresPending)) {
+        // Awaited: the caller must not hear back before every replica can see free is
+        // healthy again (the Redis writes of a turn leave after its responses).
+        this.failuresPending = false;
+        await this.quota.recordRecovery().catch((error: unknown) => this.warn('recovery', error));
+      }
       switch (outcome.type) {
         case 'success':
           return this.served(request, context, outcome, reason);
@@ -166,15 +172,11 @@ export class JobRouter {
     }
   }
 
-  /**
-   * Resynchronises the shared model from a free answer off the hot path. Closing the circuit
-   * after a successful probe is awaited: the caller must not hear back before every replica
-   * can see free is healthy again (Redis writes of a turn leave after its responses).
-   */
-  private async learnFromFree(
+  /** Resynchronises the shared quota model from a free answer, off the hot path. */
+  private resyncFromFree(
     grant: Extract<QuotaDecision, { granted: true }>,
     outcome: ProviderOutcome<unknown>,
-  ): Promise<void> {
+  ): void {
     const { headers } = outcome;
     if (headers && outcome.type !== 'rate-limited') {
       const remaining = Number(header(headers, RATE_LIMIT_HEADERS.remaining));
@@ -192,10 +194,6 @@ export class JobRouter {
           .sync(grant, { remaining, resetMs })
           .catch((error: unknown) => this.warn('sync', error));
       }
-    }
-    if (outcome.type === 'success' && (grant.probe || this.failuresPending)) {
-      this.failuresPending = false;
-      await this.quota.recordRecovery().catch((error: unknown) => this.warn('recovery', error));
     }
   }
 
